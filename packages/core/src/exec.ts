@@ -1,0 +1,130 @@
+import { execa, type Options, type ResultPromise } from 'execa';
+import { ExecError } from './errors.js';
+import type { Logger } from './logger.js';
+
+export interface RunOptions {
+  /** Hard limit; the child gets SIGTERM, then SIGKILL after `killAfterMs`. Default 10 min. */
+  timeoutMs?: number;
+  /** Aborting sends SIGTERM, then SIGKILL after `killAfterMs`. */
+  signal?: AbortSignal;
+  /** Grace between SIGTERM and SIGKILL. Default 5 s. */
+  killAfterMs?: number;
+  cwd?: string;
+  /** Added to (not replacing) the parent's environment unless `extendEnv` is false. */
+  env?: Record<string, string | undefined>;
+  extendEnv?: boolean;
+  input?: string | Uint8Array;
+  /** Exit codes that count as success besides 0 (e.g. borg's 1 = warning). */
+  okExitCodes?: readonly number[];
+  /** Log level of the start/end lines; default debug. */
+  logLevel?: 'debug' | 'info';
+  /** Extra fields for the start/end log lines (never secrets). */
+  logContext?: Record<string, unknown>;
+  /** Arguments at these indexes are logged as [REDACTED]. */
+  secretArgs?: readonly number[];
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  durationMs: number;
+}
+
+/** The interface code depends on; tests pass a recording fake or a real runner with fixtures on PATH. */
+export interface Runner {
+  run(command: string, args: readonly string[], opts?: RunOptions): Promise<RunResult>;
+}
+
+export interface ProcessRunner extends Runner {
+  /** Starts a long-running or streaming child with the same defaults; the caller awaits or pipes it. */
+  start(command: string, args: readonly string[], opts?: RunOptions & StartStdio): ResultPromise;
+}
+
+export interface StartStdio {
+  stdin?: Options['stdin'];
+  stdout?: Options['stdout'];
+  stderr?: Options['stderr'];
+  /** Keep stdout as bytes (for piping binary streams). */
+  binary?: boolean;
+}
+
+const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+const DEFAULT_KILL_AFTER_MS = 5_000;
+
+export function createRunner(opts: { log: Logger }): ProcessRunner {
+  const log = opts.log.child({ component: 'exec' });
+
+  const execaOptions = (o: RunOptions & StartStdio): Options => ({
+    timeout: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    cancelSignal: o.signal,
+    forceKillAfterDelay: o.killAfterMs ?? DEFAULT_KILL_AFTER_MS,
+    killSignal: 'SIGTERM',
+    cwd: o.cwd,
+    env: o.env,
+    extendEnv: o.extendEnv ?? true,
+    input: o.input,
+    stdin: o.input === undefined ? (o.stdin ?? 'ignore') : undefined,
+    stdout: o.stdout ?? 'pipe',
+    stderr: o.stderr ?? 'pipe',
+    encoding: o.binary ? 'buffer' : 'utf8',
+    stripFinalNewline: false,
+    reject: false,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+
+  const shownArgs = (args: readonly string[], secret?: readonly number[]) => args.map((a, i) => (secret?.includes(i) ? '[REDACTED]' : a));
+
+  return {
+    start(command, args, o = {}) {
+      log[o.logLevel ?? 'debug']({ command, args: shownArgs(args, o.secretArgs), ...o.logContext }, 'process start');
+      return execa(command, args, execaOptions(o));
+    },
+
+    async run(command, args, o = {}) {
+      const started = performance.now();
+      const level = o.logLevel ?? 'debug';
+      const logArgs = shownArgs(args, o.secretArgs);
+      log[level]({ command, args: logArgs, ...o.logContext }, 'process start');
+      const result = await execa(command, args, execaOptions(o));
+      const durationMs = Math.round(performance.now() - started);
+      const stdout = String(result.stdout ?? '');
+      const stderr = String(result.stderr ?? '');
+      const exitCode = result.exitCode;
+      const ok =
+        !result.failed || (exitCode !== undefined && (o.okExitCodes ?? []).includes(exitCode) && !result.timedOut && !result.isCanceled);
+      if (ok) {
+        log[level]({ command, exitCode, durationMs, ...o.logContext }, 'process end');
+        return { stdout, stderr, exitCode: exitCode ?? 0, durationMs };
+      }
+      const spawnError = exitCode === undefined && !result.signal ? result.originalMessage || result.shortMessage : '';
+      const error = new ExecError(
+        {
+          command,
+          args: logArgs,
+          exitCode,
+          signal: result.signal,
+          timedOut: result.timedOut === true,
+          aborted: result.isCanceled === true,
+          stderr: stderr || spawnError || '',
+          durationMs,
+        },
+        { cause: result.cause },
+      );
+      log.warn(
+        {
+          command,
+          exitCode,
+          signal: result.signal,
+          timedOut: error.timedOut,
+          aborted: error.aborted,
+          durationMs,
+          stderr: error.stderr.slice(-2000),
+          ...o.logContext,
+        },
+        'process failed',
+      );
+      throw error;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger } from 'pino';
+
+/** Field names whose values are always redacted, at any of the first two levels. */
+const SECRET_FIELDS = ['password', 'passphrase', 'secret', 'token', 'apiKey', 'authorization', 'RCON_PASSWORD', 'BORG_PASSPHRASE'];
+
+export interface LoggerSettings {
+  name: string;
+  level?: string;
+  /** Secret values (e.g. read from *_FILE): replaced by [REDACTED] wherever they appear in a line. */
+  secrets?: readonly string[];
+  /** Where lines go; default stdout. Pretty output only when this is a TTY. */
+  destination?: DestinationStream;
+  pretty?: boolean;
+}
+
+export function createLogger(settings: LoggerSettings): Logger {
+  const secrets = (settings.secrets ?? []).filter((s) => s.length >= 3);
+  const options: LoggerOptions = {
+    name: settings.name,
+    level: settings.level ?? 'info',
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: SECRET_FIELDS.flatMap((f) => [f, `*.${f}`]),
+      censor: '[REDACTED]',
+    },
+    formatters: { level: (label) => ({ level: label }) },
+    ...(secrets.length > 0 ? { hooks: { streamWrite: (line: string) => scrub(line, secrets) } } : {}),
+  };
+  const usePretty = settings.pretty ?? (settings.destination === undefined && process.stdout.isTTY === true);
+  const destination = settings.destination ?? (usePretty ? pretty({ colorize: true, sync: true }) : pino.destination({ sync: true }));
+  return pino(options, destination);
+}
+
+/** Replaces each secret, also in its JSON-escaped form, with a fixed marker. */
+export function scrub(line: string, secrets: readonly string[]): string {
+  let out = line;
+  for (const secret of secrets) {
+    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) {
+      out = out.split(form).join('[REDACTED]');
+    }
+  }
+  return out;
+}
+
+/** A logger that drops everything: for unit tests and pure helpers. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

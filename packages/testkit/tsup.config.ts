@@ -1,0 +1,13 @@
+import { defineConfig } from 'tsup';
+
+// Fakes that tests run as real processes (node dist/<name>.js); one file each, no node_modules needed.
+export default defineConfig({
+  entry: { placeholder: 'src/wait.ts' },
+  format: ['esm'],
+  platform: 'node',
+  target: 'node20',
+  outDir: 'dist',
+  clean: true,
+  noExternal: [/.*/],
+  silent: true,
+});

@@ -1,0 +1,37 @@
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { defineConfig } from 'tsup';
+
+/**
+ * The one build recipe of every app: src/main.ts bundled with all its dependencies into
+ * dist/main.js, runnable with plain `node` and nothing next to it (that file alone goes into images).
+ */
+export function appBuildConfig(extraEntries: Record<string, string> = {}) {
+  return defineConfig({
+    entry: { main: 'src/main.ts', ...extraEntries },
+    format: ['esm'],
+    platform: 'node',
+    target: 'node20',
+    outDir: 'dist',
+    clean: true,
+    bundle: true,
+    splitting: false,
+    sourcemap: false,
+    minify: false,
+    noExternal: [/.*/],
+    silent: true,
+    // Bundled CommonJS dependencies call require(); give the ESM bundle one.
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __homelabCreateRequire } from 'node:module';\nconst require = __homelabCreateRequire(import.meta.url);",
+    },
+    async onSuccess() {
+      for (const name of ['main', ...Object.keys(extraEntries)]) {
+        const file = `dist/${name}.js`;
+        const text = await readFile(file, 'utf8');
+        // esbuild keeps a source file's own shebang; keep exactly one.
+        const fixed = text.replace(/^(#!.*\n)(?:#!.*\n)+/, '$1');
+        if (fixed !== text) await writeFile(file, fixed);
+        await chmod(file, 0o755);
+      }
+    },
+  });
+}
