@@ -78,7 +78,14 @@ const readyBase = med(base.map((s) => s.readyMs));
 const rssSvc = med(svc.map((s) => s.rssMiB));
 const rssBase = med(base.map((s) => s.rssMiB));
 reportBench([
-  { bench: 'core', metric: 'spawn to ready (median of 5)', value: readySvc, unit: 'ms', baseline: readyBase, baselineLabel: 'bare node:http' },
+  {
+    bench: 'core',
+    metric: 'spawn to ready (median of 5)',
+    value: readySvc,
+    unit: 'ms',
+    baseline: readyBase,
+    baselineLabel: 'bare node:http',
+  },
   { bench: 'core', metric: 'idle RSS (median of 5)', value: rssSvc, unit: 'MiB', baseline: rssBase, baselineLabel: 'bare node:http' },
 ]);
 rmSync(dir, { recursive: true, force: true });

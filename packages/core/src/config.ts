@@ -15,10 +15,19 @@ export function validateConfig<S extends z.ZodType>(
   if (result.success) return { ok: true, config: result.data };
   const keyOf = opts.keyOf ?? ((path: PropertyKey[]) => path.map(String).join('.') || '(root)');
   const secret = new Set(opts.secretKeys ?? []);
-  return { ok: false, issues: result.error.issues.map((issue) => toIssue(issue, keyOf, secret)) };
+  return { ok: false, issues: result.error.issues.map((issue) => toIssue(issue, keyOf, secret, valueAt(raw, issue.path))) };
 }
 
-function toIssue(issue: z.core.$ZodIssue, keyOf: (path: PropertyKey[]) => string, secret: Set<string>): ConfigIssue {
+function valueAt(raw: unknown, path: PropertyKey[]): unknown {
+  let current: unknown = raw;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function toIssue(issue: z.core.$ZodIssue, keyOf: (path: PropertyKey[]) => string, secret: Set<string>, value: unknown): ConfigIssue {
   const key = keyOf(issue.path);
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => keyOf([...issue.path, k]));
@@ -27,7 +36,7 @@ function toIssue(issue: z.core.$ZodIssue, keyOf: (path: PropertyKey[]) => string
   let problem = issue.message;
   // Never echo a secret's value back: zod messages can quote the input.
   if (secret.has(key)) problem = problem.replace(/".*"/, '<secret>');
-  if (issue.code === 'invalid_type' && issue.input === undefined) problem = 'is required';
+  if (issue.code === 'invalid_type' && value === undefined) problem = 'is required';
   return { key, problem };
 }
 

@@ -30,7 +30,10 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-/** A zod schema for a duration string; the parsed value is milliseconds. */
+/**
+ * A zod schema for a duration string; the parsed value is milliseconds.
+ * Defaults: use `.prefault('60s')` (zod 4's `.default()` would skip the parsing and yield the raw text).
+ */
 export function duration(opts: { min?: number; max?: number } = {}) {
   return z.string().transform((text, ctx) => {
     const ms = parseDuration(text);

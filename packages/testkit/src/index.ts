@@ -1,4 +1,6 @@
 export * from './app.js';
+export * from './bench.js';
+export * from './bundle.js';
 export * from './cleanup.js';
 export * from './http.js';
 export * from './netns.js';
@@ -6,4 +8,3 @@ export * from './ports.js';
 export * from './process.js';
 export * from './temp-dir.js';
 export * from './wait.js';
-export * from './bench.js';
