@@ -1,3 +1,12 @@
-// Placeholder until the app is built: replace this file.
-process.stderr.write('git-shell: not built yet\n');
-process.exit(1);
+import { fileURLToPath } from 'node:url';
+import { main } from '@homelab/core';
+import { gitShellCli } from './cli.js';
+
+main(
+  gitShellCli({
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    bundle: fileURLToPath(import.meta.url),
+    node: process.execPath,
+  }),
+);
