@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 // Fakes that tests run as real processes (node dist/<name>.js); one file each, no node_modules needed.
 export default defineConfig({
-  entry: { placeholder: 'src/wait.ts' },
+  entry: { 'fake-minecraft': 'src/fake-minecraft/main.ts' },
   format: ['esm'],
   platform: 'node',
   target: 'node20',

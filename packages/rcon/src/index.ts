@@ -1,1 +1,4 @@
-export {};
+export * from './client.js';
+export * from './codec.js';
+export * from './errors.js';
+export * from './server.js';

@@ -8,3 +8,4 @@ export * from './ports.js';
 export * from './process.js';
 export * from './temp-dir.js';
 export * from './wait.js';
+export * from './fake-minecraft/index.js';
