@@ -1,0 +1,115 @@
+import type { Clock, Logger, ReadinessCheck, Runner, ServiceContext } from '@homelab/core';
+import type { MapWatcherConfig } from './config.js';
+import { scheduleSettings } from './config.js';
+import { createMapMetrics } from './metrics.js';
+import { releaseLayout } from './publish.js';
+import { Publisher } from './publisher.js';
+import { createRenderJob, type LastRender } from './render.js';
+import { initialSchedule, needsInitialRender } from './schedule.js';
+import { RenderScheduler } from './scheduler.js';
+import { newestInputTime, watchWorld } from './watcher.js';
+
+export interface MapWatcherDeps {
+  config: MapWatcherConfig;
+  /** The renderer's resolved path (see preflight). */
+  renderer: string;
+  runner: Runner;
+  clock: Clock;
+  log: Logger;
+}
+
+/**
+ * Builds the sidecar without starting it: `checks` and `status` go to the health server, `start`
+ * runs inside runService (watcher, scheduler, release clean-up, each with a stop hook).
+ */
+export function createMapWatcher(deps: MapWatcherDeps) {
+  const { config, clock } = deps;
+  const layout = releaseLayout(config.MAP_OUTPUT, config.MAP_RELEASES);
+  let watching = false;
+  let lastRender: LastRender | undefined;
+  let scheduler: RenderScheduler | undefined;
+  let publisher: Publisher | undefined;
+
+  const checks: Record<string, ReadinessCheck> = {
+    watcher: () => ({ ok: watching, detail: watching ? 'watching' : 'starting' }),
+  };
+
+  const status = () => {
+    const snap = scheduler?.snapshot();
+    return {
+      lastRender: lastRender ?? null,
+      rendering: snap?.rendering ?? false,
+      pendingChanges: snap?.pendingChanges ?? 0,
+      nextRenderAt: snap?.nextRenderAt === undefined ? null : new Date(snap.nextRenderAt).toISOString(),
+      consecutiveFailures: snap?.failures ?? 0,
+      currentRelease: publisher?.current?.current ?? null,
+    };
+  };
+
+  async function start(ctx: ServiceContext): Promise<void> {
+    const log = deps.log;
+    publisher = new Publisher({
+      layout,
+      staging: config.MAP_STAGING,
+      graceMs: config.MAP_RELEASE_GRACE,
+      clock,
+      log: log.child({ component: 'publish' }),
+    });
+    await publisher.init();
+    const metrics = createMapMetrics(ctx.registry, () => scheduler?.snapshot().pendingChanges ?? 0);
+    const render = createRenderJob({
+      runner: deps.runner,
+      renderer: deps.renderer,
+      world: config.MAP_WORLD,
+      staging: config.MAP_STAGING,
+      timeoutMs: config.MAP_RENDER_TIMEOUT,
+      publisher,
+      metrics,
+      log,
+      now: () => clock.now(),
+      onResult: (last) => {
+        lastRender = last;
+      },
+    });
+    const sched = new RenderScheduler({
+      clock,
+      settings: scheduleSettings(config),
+      initial: initialSchedule({ now: clock.now(), renderAtStart: false }),
+      render,
+      log,
+    });
+    scheduler = sched;
+    // Watch first, then look at the world: a change in between is seen by one or the other.
+    const watcher = await watchWorld(config.MAP_WORLD, {
+      log,
+      onChange: () => {
+        metrics.changes.inc();
+        sched.notifyChanges();
+      },
+    });
+    ctx.lifecycle.onStop('watcher', () => watcher.close());
+    const newest = await newestInputTime(config.MAP_WORLD);
+    const published = publisher.current;
+    if (needsInitialRender({ publishedSourceTime: published?.sourceTime, newestInputTime: newest })) {
+      log.info(
+        { published: published?.current ?? null, newestInput: newest ? new Date(newest).toISOString() : null },
+        'map missing or older than the world: rendering now',
+      );
+      sched.requestRender();
+    } else {
+      log.info({ published: published?.current }, 'published map is up to date');
+    }
+    sched.start();
+    ctx.lifecycle.onStop('scheduler', () => sched.stop());
+    const cleanupEvery = Math.max(500, Math.min(config.MAP_RELEASE_GRACE, 60_000) / 2);
+    const cleanupTimer = setInterval(() => {
+      publisher?.cleanup().catch((error) => log.warn({ err: error }, 'release clean-up failed'));
+    }, cleanupEvery);
+    cleanupTimer.unref();
+    ctx.lifecycle.onStop('release clean-up', () => clearInterval(cleanupTimer));
+    watching = true;
+    log.info({ world: config.MAP_WORLD, output: layout.output, releases: layout.releasesDir }, 'watching the world');
+  }
+
+  return { checks, status, start, layout };
+}

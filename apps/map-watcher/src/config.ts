@@ -1,0 +1,55 @@
+import { isAbsolute } from 'node:path';
+import { ConfigError, commonEnvDocs, commonEnvShape, duration, type EnvDoc, loadEnvConfig } from '@homelab/core';
+import { z } from 'zod';
+import type { ScheduleSettings } from './schedule.js';
+
+const absolutePath = () => z.string().refine((v) => isAbsolute(v), { message: 'expected an absolute path' });
+
+/** Env config of map-watcher; durations use core's `60s` form (`prefault` parses the default too). */
+export const envSchema = z.object({
+  ...commonEnvShape,
+  MAP_WORLD: absolutePath(),
+  MAP_OUTPUT: absolutePath(),
+  MAP_STAGING: absolutePath(),
+  MAP_RELEASES: absolutePath().optional(),
+  MAP_RENDERER: z.string().min(1).default('little-a-map'),
+  MAP_DEBOUNCE: duration().prefault('60s'),
+  MAP_MAX_WAIT: duration({ min: 1 }).prefault('10m'),
+  MAP_RENDER_TIMEOUT: duration({ min: 1 }).prefault('30m'),
+  MAP_RETRY_MIN: duration({ min: 1 }).prefault('30s'),
+  MAP_RETRY_MAX: duration({ min: 1 }).prefault('15m'),
+  MAP_RELEASE_GRACE: duration().prefault('2m'),
+});
+export type MapWatcherConfig = z.output<typeof envSchema>;
+
+export const envDocs: EnvDoc[] = [
+  { name: 'MAP_WORLD', description: 'the Minecraft world folder to watch (read only)' },
+  { name: 'MAP_OUTPUT', description: 'published map: a symlink swapped to each new release' },
+  { name: 'MAP_STAGING', description: 'persistent render folder (renderer cache lives here)' },
+  { name: 'MAP_RELEASES', description: 'release folders', default: '<dir of MAP_OUTPUT>/.<name>-releases' },
+  { name: 'MAP_RENDERER', description: 'renderer command, run as RENDERER WORLD STAGING', default: 'little-a-map' },
+  { name: 'MAP_DEBOUNCE', description: 'quiet time after the last change before rendering', default: '60s' },
+  { name: 'MAP_MAX_WAIT', description: 'longest wait after the first change of a busy world', default: '10m' },
+  { name: 'MAP_RENDER_TIMEOUT', description: 'a render running longer is killed', default: '30m' },
+  { name: 'MAP_RETRY_MIN', description: 'first retry delay after a failed render (doubles)', default: '30s' },
+  { name: 'MAP_RETRY_MAX', description: 'longest retry delay', default: '15m' },
+  { name: 'MAP_RELEASE_GRACE', description: 'how long a replaced release stays for readers', default: '2m' },
+  ...commonEnvDocs,
+];
+
+export function loadConfig(env: Record<string, string | undefined>): MapWatcherConfig {
+  const { config } = loadEnvConfig(envSchema, env, { prefixes: ['MAP_'] });
+  if (config.MAP_RETRY_MAX < config.MAP_RETRY_MIN) {
+    throw new ConfigError([{ key: 'MAP_RETRY_MAX', problem: 'is shorter than MAP_RETRY_MIN', expected: 'at least MAP_RETRY_MIN' }]);
+  }
+  return config;
+}
+
+export function scheduleSettings(config: MapWatcherConfig): ScheduleSettings {
+  return {
+    debounceMs: config.MAP_DEBOUNCE,
+    maxWaitMs: config.MAP_MAX_WAIT,
+    retryMinMs: config.MAP_RETRY_MIN,
+    retryMaxMs: config.MAP_RETRY_MAX,
+  };
+}
