@@ -1,0 +1,151 @@
+import { readFileSync, statSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { encodePacket, type Packet, PacketDecoder, RconClient } from '@homelab/rcon';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useCleanup } from '../cleanup.js';
+import { sleep, waitFor } from '../wait.js';
+import { bigReplyText } from './java-text.js';
+import { startFakeMinecraft } from './start.js';
+import { verifyWorld } from './world-file.js';
+
+useCleanup();
+const clients: RconClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+});
+
+interface Peer {
+  socket: Socket;
+  packets: Packet[];
+  closed: () => boolean;
+}
+async function peer(port: number): Promise<Peer> {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise((resolve) => socket.once('connect', resolve));
+  const decoder = new PacketDecoder({ maxPacketLength: 1 << 20 });
+  const packets: Packet[] = [];
+  let closed = false;
+  socket.on('data', (chunk: Buffer) => packets.push(...decoder.push(chunk)));
+  socket.on('error', () => {});
+  socket.on('close', () => {
+    closed = true;
+  });
+  return { socket, packets, closed: () => closed };
+}
+
+describe('fake Minecraft server: RCON quirks of vanilla', () => {
+  it('answers -1 to a bad or empty login and to a command before login, Unknown request to other types', async () => {
+    const mc = await startFakeMinecraft();
+    const p = await peer(mc.port);
+    const step = async (id: number, type: number, payload: string) => {
+      const before = p.packets.length;
+      p.socket.write(encodePacket(id, type, payload));
+      await waitFor(() => p.packets.length > before);
+    };
+    await step(1, 2, 'list');
+    await step(2, 3, '');
+    await step(3, 3, 'wrong');
+    await step(4, 3, mc.password);
+    await step(5, 100, '');
+    await step(6, 2, 'list');
+    expect(p.packets.map((x) => [x.id, x.type, x.payload])).toEqual([
+      [-1, 2, ''],
+      [-1, 2, ''],
+      [-1, 2, ''],
+      [4, 2, ''],
+      [5, 0, 'Unknown request 64'],
+      [6, 0, 'There are 0 of a max of 20 players online: '],
+    ]);
+  });
+
+  it('drops the connection when two packets arrive in one read, and on a request over 1446 bytes', async () => {
+    const mc = await startFakeMinecraft();
+    const p = await peer(mc.port);
+    p.socket.write(Buffer.concat([encodePacket(1, 3, mc.password), encodePacket(2, 2, 'list')]));
+    await waitFor(() => p.closed(), { what: 'the fake to drop the connection' });
+    await mc.proc.waitForLine(/dropped connection: one read held more than one packet/);
+    const q = await peer(mc.port);
+    q.socket.write(encodePacket(1, 3, mc.password));
+    await waitFor(() => q.packets.length === 1);
+    q.socket.write(encodePacket(2, 2, `say ${'x'.repeat(1443)}`));
+    await waitFor(() => q.closed(), { what: 'the fake to drop a 1447-byte request' });
+    const r = await peer(mc.port);
+    r.socket.write(encodePacket(1, 3, mc.password));
+    await waitFor(() => r.packets.length === 1);
+    r.socket.write(encodePacket(2, 2, `say ${'y'.repeat(1442)}`));
+    await waitFor(() => r.packets.length === 2, { what: 'a 1446-byte request to be answered' });
+    expect(r.closed()).toBe(false);
+  });
+
+  it('splits replies every 4096 chars with no end marker, non-ASCII counted in Java chars', async () => {
+    const mc = await startFakeMinecraft();
+    const p = await peer(mc.port);
+    p.socket.write(encodePacket(1, 3, mc.password));
+    await waitFor(() => p.packets.length === 1);
+    p.socket.write(encodePacket(7, 2, 'bigreply 9000'));
+    await waitFor(() => p.packets.length === 4);
+    await sleep(100);
+    const fragments = p.packets.slice(1);
+    expect(fragments.map((f) => [f.id, f.payload.length])).toEqual([
+      [7, 4096],
+      [7, 4096],
+      [7, 808],
+    ]);
+    expect(fragments.map((f) => f.payload).join('')).toBe(bigReplyText(9000));
+    expect(fragments[0]?.payloadBytes).toBeGreaterThan(4096);
+  });
+
+  it('shares one output buffer between connections (replies mix when two run at once)', async () => {
+    const mc = await startFakeMinecraft({ args: ['--command-delay-ms', '150'] });
+    const a = new RconClient({ target: { host: '127.0.0.1', port: mc.port }, password: mc.password });
+    const b = new RconClient({ target: { host: '127.0.0.1', port: mc.port }, password: mc.password });
+    clients.push(a, b);
+    await Promise.all([a.connect(), b.connect()]);
+    const [ra, rb] = await Promise.all([a.command('bigreply 5'), b.command('time query gametime')]);
+    expect(`${ra}|${rb}`).toMatch(/01234The time is \d+/);
+  });
+});
+
+describe('fake Minecraft server: world and lifecycle', () => {
+  it('writes files at a steady rate, none while save-off, flushes on save-all flush, logs like vanilla', async () => {
+    const mc = await startFakeMinecraft({ args: ['--write-interval-ms', '40'] });
+    const c = new RconClient({ target: { host: '127.0.0.1', port: mc.port }, password: mc.password });
+    clients.push(c);
+    const mtimes = () =>
+      ['region/r.-1.-1.mca', 'region/r.0.-1.mca', 'region/r.1.-1.mca', 'region/r.-1.0.mca', 'region/r.0.0.mca', 'region/r.1.0.mca']
+        .map((f) => statSync(join(mc.world, f)).mtimeMs)
+        .join(',');
+    const first = mtimes();
+    await waitFor(() => mtimes() !== first, { what: 'the world writer to write' });
+    expect(await c.command('save-off')).toBe('Automatic saving is now disabled');
+    expect(await c.command('save-all flush')).toBe('Saving the game (this may take a moment!)Saved the game');
+    expect(verifyWorld(mc.world)).toMatchObject({ ok: true, bad: [] });
+    const frozen = mtimes();
+    await sleep(400);
+    expect(mtimes()).toBe(frozen);
+    expect(verifyWorld(mc.world).ok).toBe(true);
+    expect(await c.command('save-on')).toBe('Automatic saving is now enabled');
+    await waitFor(() => mtimes() !== frozen, { what: 'writes to resume after save-on' });
+    const log = readFileSync(mc.logFile, 'utf8');
+    expect(log).toMatch(/^\[\d\d:\d\d:\d\d\] \[Server thread\/INFO\]: \[Rcon: Automatic saving is now disabled\]$/m);
+    expect(log).toMatch(/\[Rcon: Saved the game\]/);
+    expect(log).toMatch(/\[Rcon: Automatic saving is now enabled\]/);
+    expect(mc.proc.stdout.join('\n')).toMatch(/\[Rcon: Automatic saving is now enabled\]/);
+  });
+
+  it('stop replies, saves and exits 0; SIGTERM saves and exits 143 like the JVM', async () => {
+    const mc = await startFakeMinecraft();
+    const c = new RconClient({ target: { host: '127.0.0.1', port: mc.port }, password: mc.password, reconnect: false });
+    clients.push(c);
+    expect(await c.command('stop')).toBe('Stopping the server');
+    expect(await mc.proc.waitExit()).toMatchObject({ code: 0 });
+    expect(mc.proc.output).toMatch(/All dimensions are saved/);
+    expect(verifyWorld(mc.world).ok).toBe(true);
+    const again = await startFakeMinecraft({ world: mc.world });
+    again.proc.signal('SIGTERM');
+    expect(await again.proc.waitExit()).toMatchObject({ code: 143 });
+    expect(again.proc.output).toMatch(/All chunks are saved/);
+    expect(verifyWorld(mc.world)).toMatchObject({ ok: true });
+  });
+});
