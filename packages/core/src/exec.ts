@@ -47,6 +47,8 @@ export interface StartStdio {
   stderr?: Options['stderr'];
   /** Keep stdout as bytes (for piping binary streams). */
   binary?: boolean;
+  /** false: do not collect the output in memory (a long-running child whose streams are read live). */
+  buffer?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -71,6 +73,7 @@ export function createRunner(opts: { log: Logger }): ProcessRunner {
     stripFinalNewline: false,
     reject: false,
     maxBuffer: 256 * 1024 * 1024,
+    buffer: o.buffer ?? true,
   });
 
   const shownArgs = (args: readonly string[], secret?: readonly number[]) => args.map((a, i) => (secret?.includes(i) ? '[REDACTED]' : a));
