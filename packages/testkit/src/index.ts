@@ -9,3 +9,4 @@ export * from './process.js';
 export * from './temp-dir.js';
 export * from './wait.js';
 export * from './fake-minecraft/index.js';
+export * from './fake-little-a-map/index.js';
