@@ -1,3 +1,4 @@
-// Placeholder until the app is built: replace this file.
-process.stderr.write('cgit-config: not built yet\n');
-process.exit(1);
+import { main } from '@homelab/core';
+import { cgitConfigCli } from './cli.js';
+
+main(cgitConfigCli({ out: (text) => process.stdout.write(text) }));
