@@ -1,3 +1,10 @@
-// Placeholder until the app is built: replace this file.
-process.stderr.write('labctl: not built yet\n');
-process.exit(1);
+import { main } from '@homelab/core';
+import { buildCli } from './app.js';
+
+main(
+  buildCli({
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    logLevel: process.env.LOG_LEVEL,
+  }),
+);

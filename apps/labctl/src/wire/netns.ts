@@ -1,0 +1,105 @@
+import { stat } from 'node:fs/promises';
+import { type Runner, RuntimeError } from '@homelab/core';
+import { HOST } from '../model.js';
+
+/** Where each end's network namespace is: a name under /run/netns, or undefined for the current one. */
+export interface NetnsMap {
+  netnsOf(end: string): string | undefined;
+  /** Names labctl attached to container PIDs (podman mode), to detach on `down`. */
+  attached: string[];
+}
+
+export type NetnsSource = 'named' | 'podman';
+
+export interface NetnsOptions {
+  source: NetnsSource;
+  /** Prefix of the netns names: `<prefix><end>`. */
+  prefix: string;
+}
+
+const TIMEOUT = { timeoutMs: 20_000 };
+
+export async function listNetns(runner: Runner): Promise<Set<string>> {
+  const { stdout } = await runner.run('ip', ['-j', 'netns', 'list'], TIMEOUT);
+  const entries = JSON.parse(stdout.trim() || '[]') as { name?: string }[];
+  return new Set(entries.flatMap((e) => (e.name ? [e.name] : [])));
+}
+
+/**
+ * named: every end (the host too) is a named netns `<prefix><end>` that must exist (tests).
+ * podman: each container's netns is found from `podman container inspect` PIDs and attached as
+ * `<prefix><container>` (`ip netns attach`), so the rest works on names; the host is the current namespace.
+ */
+export async function resolveNetns(runner: Runner, ends: readonly string[], opts: NetnsOptions): Promise<NetnsMap> {
+  const existing = await listNetns(runner);
+  if (opts.source === 'named') {
+    const missing = ends.filter((e) => !existing.has(`${opts.prefix}${e}`));
+    if (missing.length > 0) {
+      throw new RuntimeError(
+        `network namespaces missing: ${missing.map((e) => `${opts.prefix}${e}`).join(', ')} (create them, or use --netns-from podman with the containers running)`,
+        'NETNS_MISSING',
+      );
+    }
+    return { netnsOf: (end) => `${opts.prefix}${end}`, attached: [] };
+  }
+  const containers = ends.filter((e) => e !== HOST);
+  const pids = await podmanPids(runner, containers);
+  const attached: string[] = [];
+  for (const name of containers) {
+    const ns = `${opts.prefix}${name}`;
+    const pid = pids.get(name);
+    if (pid === undefined) throw new RuntimeError(`container ${name} is not running (podman inspect shows no PID)`, 'CONTAINER_DOWN');
+    if (existing.has(ns) && (await sameNetns(`/run/netns/${ns}`, `/proc/${pid}/ns/net`))) {
+      attached.push(ns);
+      continue;
+    }
+    // A stale name (the container restarted) points at a dead namespace: attach it again.
+    if (existing.has(ns)) await runner.run('ip', ['netns', 'delete', ns], TIMEOUT);
+    await runner.run('ip', ['netns', 'attach', ns, String(pid)], TIMEOUT);
+    attached.push(ns);
+  }
+  return { netnsOf: (end) => (end === HOST ? undefined : `${opts.prefix}${end}`), attached };
+}
+
+/** Names of attached namespaces of a lab, for `down` in podman mode (does not need running containers). */
+export async function attachedNames(runner: Runner, ends: readonly string[], prefix: string): Promise<string[]> {
+  const existing = await listNetns(runner);
+  return ends.filter((e) => e !== HOST && existing.has(`${prefix}${e}`)).map((e) => `${prefix}${e}`);
+}
+
+async function sameNetns(a: string, b: string): Promise<boolean> {
+  try {
+    const [x, y] = await Promise.all([stat(a), stat(b)]);
+    return x.ino === y.ino && x.dev === y.dev;
+  } catch {
+    return false;
+  }
+}
+
+export async function podmanPids(runner: Runner, containers: readonly string[]): Promise<Map<string, number>> {
+  if (containers.length === 0) return new Map();
+  let stdout: string;
+  try {
+    ({ stdout } = await runner.run('podman', ['container', 'inspect', ...containers], { timeoutMs: 60_000 }));
+  } catch (error) {
+    throw new RuntimeError(`podman container inspect failed: ${(error as Error).message}`, 'PODMAN_INSPECT', { cause: error });
+  }
+  return parsePodmanInspect(stdout);
+}
+
+interface InspectEntry {
+  Name?: string;
+  State?: { Running?: boolean; Pid?: number };
+}
+
+/** Pure: container name to PID of its running process, from `podman container inspect` JSON. */
+export function parsePodmanInspect(json: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const entries = JSON.parse(json) as InspectEntry[];
+  for (const e of entries) {
+    const name = e.Name?.replace(/^\//, '');
+    const pid = e.State?.Pid;
+    if (name && e.State?.Running && typeof pid === 'number' && pid > 0) out.set(name, pid);
+  }
+  return out;
+}
