@@ -64,6 +64,9 @@ export async function executeCommand(game: GameState, text: string, feedback: Fe
       if (!Number.isInteger(n) || n < 0) return unknown(command, feedback);
       return feedback(bigReplyText(n), false);
     }
+    case 'echo':
+      // Not vanilla: a unique reply per request, so tests can see whose reply went where.
+      return feedback(args.join(' '), false);
     case 'op':
       if (!args[0]) return unknown(command, feedback);
       game.ops.add(args[0]);

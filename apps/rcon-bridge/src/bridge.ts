@@ -1,0 +1,166 @@
+import type { Lifecycle, Logger, ProcessRunner } from '@homelab/core';
+import { isRconError, RconClient, RconServer } from '@homelab/rcon';
+import type { Registry } from 'prom-client';
+import type { BridgeConfig } from './config.js';
+import { followFile } from './log-file-follow.js';
+import { LogHub } from './log-hub.js';
+import { LogServer } from './log-server.js';
+import { createBridgeMetrics } from './metrics.js';
+import { BRIDGE_REPLY_PREFIX, backupRefusal } from './policy.js';
+import { type ChildExit, Supervisor } from './supervisor.js';
+import { updateWorktree } from './worktree.js';
+
+export interface BridgeDeps {
+  config: BridgeConfig;
+  log: Logger;
+  runner: ProcessRunner;
+  registry: Registry;
+  /** The server to supervise (`rcon-bridge run -- CMD ARGS...`); empty: only bridge. */
+  child: readonly string[];
+  /** Where the supervised server's own output lines go besides the log hub (the container log). */
+  echo?: (line: string) => void;
+}
+
+export interface Bridge {
+  upstream: RconClient;
+  hub: LogHub;
+  supervisor: Supervisor | undefined;
+  /** Starts everything and registers the stop hooks (the server is stopped first, then the sockets). */
+  start(lifecycle: Lifecycle): Promise<void>;
+  /** Set when the supervised server exited by itself (the bridge then stops with its exit code). */
+  childExit(): ChildExit | undefined;
+}
+
+/** Builds the bridge from its dependencies; main.ts only wires process, env and signals. */
+export function createBridge(deps: BridgeDeps): Bridge {
+  const { config, log } = deps;
+  const upstream = new RconClient({
+    target: { host: config.RCON_HOST, port: config.RCON_PORT },
+    password: config.RCON_PASSWORD,
+    commandTimeoutMs: config.BRIDGE_COMMAND_TIMEOUT,
+    backoff: { minMs: 200, maxMs: 2_000 },
+    log: log.child({ component: 'upstream' }),
+  });
+  const hub = new LogHub(config.BRIDGE_LOG_HISTORY);
+  const servers: RconServer[] = [];
+  let logServer: LogServer | undefined;
+  let ownExit: ChildExit | undefined;
+
+  const metrics = createBridgeMetrics(deps.registry, {
+    queueDepth: () => upstream.queueDepth,
+    upstreamUp: () => upstream.state === 'ready',
+    reconnects: () => upstream.reconnects,
+    clients: () => servers.reduce((n, s) => n + s.connections, 0),
+    logClients: () => logServer?.clients ?? 0,
+  });
+
+  const forward = async (socket: 'full' | 'backup', command: string, signal: AbortSignal): Promise<string> => {
+    const started = performance.now();
+    if (socket === 'backup') {
+      const refusal = backupRefusal(command);
+      if (refusal) {
+        metrics.commands.inc({ socket, outcome: 'refused' });
+        log.warn({ socket, command: command.slice(0, 80) }, 'command refused on the backup socket');
+        return refusal;
+      }
+    }
+    try {
+      const reply = await upstream.command(command, { signal });
+      metrics.commands.inc({ socket, outcome: 'ok' });
+      return reply;
+    } catch (error) {
+      metrics.commands.inc({ socket, outcome: 'error' });
+      metrics.errors.inc({ reason: isRconError(error) ? error.code : 'OTHER' });
+      throw error;
+    } finally {
+      metrics.duration.observe({ socket }, (performance.now() - started) / 1000);
+    }
+  };
+
+  const makeServer = (socket: 'full' | 'backup') =>
+    new RconServer({
+      password: config.BRIDGE_SOCKET_PASSWORD,
+      handle: (command, ctx) => forward(socket, command, ctx.signal),
+      errorReply: (error) => `${BRIDGE_REPLY_PREFIX}error: ${error instanceof Error ? error.message : String(error)}`,
+      tooLargeReply: (bytes, max) =>
+        `${BRIDGE_REPLY_PREFIX}refused: a request of ${bytes} bytes is over the ${max}-byte limit of the Minecraft RCON server; nothing was sent to the server`,
+      log: log.child({ component: `socket-${socket}` }),
+    });
+
+  const supervisor =
+    deps.child.length > 0
+      ? new Supervisor({
+          command: deps.child[0] as string,
+          args: deps.child.slice(1),
+          cwd: config.BRIDGE_WORKTREE,
+          runner: deps.runner,
+          log: log.child({ component: 'supervisor' }),
+          onLine: (line) => {
+            deps.echo?.(line);
+            hub.push(line);
+          },
+          sendStop: async () => {
+            await upstream.command('stop', { timeoutMs: 10_000 });
+          },
+          stopTimeoutMs: config.BRIDGE_STOP_TIMEOUT,
+          killTimeoutMs: config.BRIDGE_KILL_TIMEOUT,
+        })
+      : undefined;
+
+  return {
+    upstream,
+    hub,
+    supervisor,
+    childExit: () => ownExit,
+    async start(lifecycle) {
+      if (config.BRIDGE_WORKTREE && supervisor) {
+        await updateWorktree(config.BRIDGE_WORKTREE, {
+          runner: deps.runner,
+          log,
+          timeoutMs: config.BRIDGE_GIT_TIMEOUT,
+          signal: lifecycle.signal,
+        });
+      }
+      lifecycle.onStop('upstream rcon', () => upstream.close());
+      const full = makeServer('full');
+      servers.push(full);
+      await full.listen({ path: config.BRIDGE_SOCKET, mode: config.BRIDGE_SOCKET_MODE });
+      lifecycle.onStop('rcon socket', () => full.close());
+      log.info({ socket: config.BRIDGE_SOCKET }, 'rcon socket listening');
+      if (config.BRIDGE_BACKUP_SOCKET) {
+        const backup = makeServer('backup');
+        servers.push(backup);
+        await backup.listen({ path: config.BRIDGE_BACKUP_SOCKET, mode: config.BRIDGE_SOCKET_MODE });
+        lifecycle.onStop('backup socket', () => backup.close());
+        log.info({ socket: config.BRIDGE_BACKUP_SOCKET }, 'restricted backup socket listening');
+      }
+      if (config.BRIDGE_LOG_SOCKET) {
+        const server = new LogServer(hub, log.child({ component: 'log-socket' }));
+        logServer = server;
+        await server.listen(config.BRIDGE_LOG_SOCKET, config.BRIDGE_SOCKET_MODE);
+        lifecycle.onStop('log socket', () => server.close());
+        log.info({ socket: config.BRIDGE_LOG_SOCKET }, 'log socket listening');
+      }
+      if (config.BRIDGE_LOG_FILE) {
+        const stopFollowing = followFile(config.BRIDGE_LOG_FILE, (line) => hub.push(line), { initialLines: config.BRIDGE_LOG_HISTORY });
+        lifecycle.onStop('log file', stopFollowing);
+      }
+      upstream
+        .connect()
+        .catch((error: Error) => log.info({ err: error.message }, 'upstream not reachable yet; retrying in the background'));
+      if (supervisor) {
+        supervisor.start();
+        // Registered last, so it runs first: the server is stopped while RCON is still up.
+        lifecycle.onStop('minecraft server', async () => {
+          const exit = await supervisor.stop();
+          if (exit.code !== 0) log.warn(exit, 'minecraft server did not exit cleanly');
+        });
+        void supervisor.exited.then((exit) => {
+          if (supervisor.stopping) return;
+          ownExit = exit;
+          void lifecycle.stop(`minecraft server exited by itself (code ${exit.code ?? exit.signal})`);
+        });
+      }
+    },
+  };
+}

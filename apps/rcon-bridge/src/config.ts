@@ -1,0 +1,47 @@
+import { commonEnvDocs, commonEnvShape, configValues, duration, type EnvDoc } from '@homelab/core';
+import { z } from 'zod';
+
+const optionalPath = () => z.string().startsWith('/', 'expected an absolute path').optional();
+
+/** The bridge's env vars (DESIGN.md 3.2). Secrets also as NAME_FILE. */
+export const bridgeEnvSchema = z.object({
+  ...commonEnvShape,
+  RCON_HOST: z.string().min(1).default('127.0.0.1'),
+  RCON_PORT: configValues.port().default(25575),
+  RCON_PASSWORD: z.string({ message: 'is required (the server.properties rcon.password)' }).min(1, 'must not be empty'),
+  BRIDGE_SOCKET: z.string().startsWith('/', 'expected an absolute path').default('/run/rcon/rcon.sock'),
+  BRIDGE_BACKUP_SOCKET: optionalPath(),
+  BRIDGE_SOCKET_PASSWORD: z.string().optional(),
+  BRIDGE_SOCKET_MODE: configValues.fileMode().default(0o660),
+  BRIDGE_LOG_SOCKET: optionalPath(),
+  BRIDGE_LOG_HISTORY: configValues.int(0, 100_000).default(200),
+  BRIDGE_LOG_FILE: optionalPath(),
+  BRIDGE_WORKTREE: optionalPath(),
+  BRIDGE_COMMAND_TIMEOUT: duration().default(120_000),
+  BRIDGE_STOP_TIMEOUT: duration().default(60_000),
+  BRIDGE_KILL_TIMEOUT: duration().default(10_000),
+  BRIDGE_GIT_TIMEOUT: duration().default(120_000),
+});
+
+export type BridgeConfig = z.output<typeof bridgeEnvSchema>;
+
+export const bridgeEnvOptions = { prefixes: ['BRIDGE_', 'RCON_'], secrets: ['RCON_PASSWORD', 'BRIDGE_SOCKET_PASSWORD'] };
+
+export const bridgeEnvDocs: EnvDoc[] = [
+  { name: 'RCON_HOST', description: 'upstream Minecraft RCON host', default: '127.0.0.1' },
+  { name: 'RCON_PORT', description: 'upstream Minecraft RCON port', default: '25575' },
+  { name: 'RCON_PASSWORD', description: 'upstream RCON password (required; never leaves this container)' },
+  { name: 'BRIDGE_SOCKET', description: 'unix socket serving every command', default: '/run/rcon/rcon.sock' },
+  { name: 'BRIDGE_BACKUP_SOCKET', description: 'restricted socket: save-off, save-on, save-all, say, tellraw, list only' },
+  { name: 'BRIDGE_SOCKET_PASSWORD', description: 'password clients must log in with (unset: any, file mode guards)' },
+  { name: 'BRIDGE_SOCKET_MODE', description: 'file mode of the command sockets', default: '0660' },
+  { name: 'BRIDGE_LOG_SOCKET', description: 'unix socket streaming log history then live lines' },
+  { name: 'BRIDGE_LOG_HISTORY', description: 'log lines a new log client gets first', default: '200' },
+  { name: 'BRIDGE_LOG_FILE', description: 'follow this log file (rotation/truncation handled)' },
+  { name: 'BRIDGE_WORKTREE', description: 'git working tree fast-forwarded to its origin before launch' },
+  { name: 'BRIDGE_COMMAND_TIMEOUT', description: 'upstream reply timeout per command', default: '120s' },
+  { name: 'BRIDGE_STOP_TIMEOUT', description: 'wait for the server to exit after `stop`', default: '60s' },
+  { name: 'BRIDGE_KILL_TIMEOUT', description: 'wait after SIGTERM before SIGKILL', default: '10s' },
+  { name: 'BRIDGE_GIT_TIMEOUT', description: 'timeout of each git command of the update', default: '120s' },
+  ...commonEnvDocs,
+];

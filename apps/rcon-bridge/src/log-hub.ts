@@ -1,0 +1,46 @@
+/** Log lines fanned out to subscribers, with the last `history` lines kept for new ones. */
+export class LogHub {
+  private readonly ring: string[] = [];
+  private readonly subscribers = new Set<(line: string) => void>();
+
+  constructor(private readonly history: number) {}
+
+  push(line: string): void {
+    if (this.history > 0) {
+      this.ring.push(line);
+      if (this.ring.length > this.history) this.ring.splice(0, this.ring.length - this.history);
+    }
+    for (const subscriber of this.subscribers) subscriber(line);
+  }
+
+  /** Calls `onLine` with the history, then with every new line until the returned function is called. */
+  subscribe(onLine: (line: string) => void): () => void {
+    for (const line of this.ring) onLine(line);
+    this.subscribers.add(onLine);
+    return () => this.subscribers.delete(onLine);
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  get lines(): readonly string[] {
+    return this.ring;
+  }
+}
+
+/** Splits a byte stream into lines (a trailing partial line waits for its end). */
+export function lineSplitter(onLine: (line: string) => void): { push(chunk: string): void; end(): void } {
+  let partial = '';
+  return {
+    push(chunk) {
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop() ?? '';
+      for (const part of parts) onLine(part.replace(/\r$/, ''));
+    },
+    end() {
+      if (partial) onLine(partial);
+      partial = '';
+    },
+  };
+}
