@@ -1,5 +1,5 @@
 import { ifnameProblem, proposeIfName } from './ifname.js';
-import { inSubnet, intToIp, ipToInt, networkOf } from './ipv4.js';
+import { inSubnet, intToIp, ipToInt } from './ipv4.js';
 import type { LabIssue } from './issues.js';
 import { edgeOf, HOST, type Hub, hubsOf, ifnameOf, isEdge } from './model.js';
 import type { Lab } from './schema.js';
@@ -82,18 +82,20 @@ function checkLinks(lab: Lab): LabIssue[] {
     const entry = `links.${i} (${link.name})`;
     if (names.has(link.name)) issues.push({ entry, problem: `link name "${link.name}" is used twice`, fix: 'give each link its own name' });
     names.add(link.name);
+    const reported = new Set<string>();
     for (const end of [link.a, link.b]) {
       if (end.end !== HOST && !lab.containers[end.end]) {
         issues.push({ entry, problem: `unknown end "${end.end}"`, fix: `name a container of this lab or "host"` });
       }
       const ifname = ifnameOf(link, end);
       const problem = ifnameProblem(ifname);
-      if (problem) {
-        const side = end === link.a ? 'a' : 'b';
+      if (problem && !reported.has(ifname)) {
+        reported.add(ifname);
+        const where = ifnameOf(link, link.a) === ifnameOf(link, link.b) ? 'both ends' : `end ${end === link.a ? 'a' : 'b'}: ${end.end}`;
         const proposal = proposeIfName(ifname);
         issues.push({
           entry,
-          problem: `${problem} (end ${side}: ${end.end})`,
+          problem: `${problem} (${where})`,
           fix: `rename it "${proposal}" (scheme: p-<container> on the public hub, v-<container> on the private hub, shortened parts for direct links)`,
         });
       }
@@ -117,7 +119,6 @@ function checkLinks(lab: Lab): LabIssue[] {
 function checkAddresses(lab: Lab): LabIssue[] {
   const issues: LabIssue[] = [];
   const seenIp = new Map<string, string>();
-  const seenNet = new Map<string, string>();
   lab.links.forEach((link, i) => {
     const entry = `links.${i} (${link.name})`;
     if (link.prefix !== 31) {
@@ -137,16 +138,14 @@ function checkAddresses(lab: Lab): LabIssue[] {
         fix: `use a: ${intToIp(base)} and b: ${intToIp(base + 1)}`,
       });
     }
-    for (const end of [link.a, link.b]) {
+    // One issue per link: reusing a /31 repeats both of its addresses.
+    const dups = [link.a, link.b].flatMap((end) => {
       const other = seenIp.get(end.ip);
-      if (other) issues.push({ entry, problem: `address ${end.ip} is already used by ${other}`, fix: 'give every end its own address' });
-      seenIp.set(end.ip, `link ${link.name} (${end.end})`);
-    }
-    const net = `${networkOf(link.a.ip, 31)}/31`;
-    const otherNet = seenNet.get(net);
-    if (otherNet && otherNet !== link.name)
-      issues.push({ entry, problem: `subnet ${net} is already used by link ${otherNet}`, fix: 'give every link its own /31' });
-    seenNet.set(net, link.name);
+      return other ? [`${end.ip} (already used by ${other})`] : [];
+    });
+    if (dups.length > 0)
+      issues.push({ entry, problem: `address${dups.length > 1 ? 'es' : ''} ${dups.join(' and ')}`, fix: 'give every link its own /31' });
+    for (const end of [link.a, link.b]) if (!seenIp.has(end.ip)) seenIp.set(end.ip, `link ${link.name}, end ${end.end}`);
     for (const end of [link.a, link.b]) {
       if (inSubnet(end.ip, lab.vpn.client_subnet)) {
         issues.push({

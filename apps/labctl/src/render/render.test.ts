@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { labJsonSchema } from '../schema.js';
+import { loadLab } from '../test-support.js';
+import { renderCaddyfile, SECURITY_HEADERS } from './caddy.js';
+import { diffRendered, renderAll } from './index.js';
+import { renderLighttpd } from './lighttpd.js';
+import { hostRuleset, privateEdgeRuleset, publicEdgeRuleset } from './nft.js';
+
+const lab = loadLab();
+const repo = (p: string) => fileURLToPath(new URL(`../../../../${p}`, import.meta.url));
+
+describe('committed copies', () => {
+  it('compose/ is exactly what render produces from lab/lab.yaml', async () => {
+    expect(await diffRendered(repo('compose'), renderAll(lab))).toEqual([]);
+  });
+
+  it('lab/lab.schema.json is the JSON Schema zod generates', () => {
+    expect(JSON.parse(readFileSync(repo('lab/lab.schema.json'), 'utf8'))).toEqual(labJsonSchema());
+  });
+});
+
+describe('compose files', () => {
+  const files = renderAll(lab);
+  const services = Object.fromEntries(
+    [...files]
+      .filter(([p]) => p.endsWith('.yaml'))
+      .flatMap(([, text]) => Object.entries((parse(text) as { services: Record<string, Record<string, unknown>> }).services)),
+  );
+
+  it('has every container of table 1, hardened, with no podman network', () => {
+    expect(Object.keys(services).sort()).toEqual(Object.keys(lab.containers).sort());
+    for (const svc of Object.values(services)) {
+      expect(svc).toMatchObject({ network_mode: 'none', read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges'] });
+    }
+  });
+
+  it('mounts volumes as table 1 says, read-only where the container only reads', () => {
+    expect(services['mc-backup']?.volumes).toEqual([
+      'mc-rcon:/run/rcon:ro',
+      'mc-working-tree:/srv/minecraft:ro',
+      'mc-backup-state:/var/lib/mc-backup',
+      '/zfs/storage/loghob/minecraft/akitio/world:/backup',
+    ]);
+    expect(services['mc-map']?.volumes).toContain('mc-working-tree:/srv/minecraft:ro');
+    expect(services['git-web']?.volumes).toEqual(['/zfs/storage/git:/home/git/repos:ro']);
+    expect(services['navid-server']?.volumes).toContain('/zfs/storage/muzika/library:/music:ro');
+    expect(services['lbmt-backup']?.depends_on).toEqual(['lbmt-shop']);
+  });
+
+  it('probes sidecars on their health server and other services on their own port', () => {
+    expect((services['mc-server']?.healthcheck as { test: string[] }).test).toEqual([
+      'CMD',
+      'wget',
+      '-q',
+      '-O',
+      '/dev/null',
+      'http://127.0.0.1:9000/healthz',
+    ]);
+    expect((services['git-ssh']?.healthcheck as { test: string[] }).test).toEqual(['CMD', 'nc', '-z', '127.0.0.1', '22']);
+    expect(services['vpn-edge']?.healthcheck).toBeUndefined();
+  });
+});
+
+describe('Caddyfile', () => {
+  const caddy = renderCaddyfile(lab);
+  it('proxies one site per public service to its /31 address, with headers also on errors', () => {
+    expect(caddy).toContain('darkroom.example.org {\n\timport common\n\treverse_proxy 172.16.1.1:8080 {');
+    expect(caddy).toContain('map.example.org {');
+    expect(caddy.match(/^\S+\.example\.org \{$/gm)).toHaveLength(5);
+    expect(caddy).toMatch(/handle_errors \{\n\t\timport security_headers/);
+    for (const name of Object.keys(SECURITY_HEADERS)) expect(caddy).toContain(`\t\t${name} `);
+    expect(caddy).toContain('@method_not_allowed not method GET POST HEAD');
+    expect(caddy).toContain('output file /var/log/caddy/access.log\n\t\tformat json');
+  });
+  it('renders plain-HTTP sites when tls is off', () => {
+    expect(renderCaddyfile({ ...lab, proxy: { ...lab.proxy, tls: 'off' } })).toContain('http://darkroom.example.org {');
+  });
+});
+
+describe('nftables rulesets', () => {
+  it('host: policy drop, DNAT to the edges, forwarding only WAN <-> edges', () => {
+    const host = hostRuleset(lab);
+    expect(host).toContain('type filter hook forward priority filter; policy drop;');
+    expect(host).toContain('iifname "eth0" fib daddr type local tcp dport { 80, 443, 25565 } dnat ip to 192.168.100.1');
+    expect(host).toContain('iifname "eth0" fib daddr type local udp dport 51820 dnat ip to 192.168.101.1');
+    expect(host).not.toMatch(/iifname "host-pub" oifname "host-pri"|iifname "host-pri" oifname "host-pub"/);
+  });
+  it('rproxy-edge forwards only the DNAT to mc-server; vpn-edge only VPN clients to private containers', () => {
+    const pub = publicEdgeRuleset(lab);
+    expect(pub.match(/ accept$/gm)?.length).toBeGreaterThan(0);
+    expect(pub).toContain('iifname "host-pub" tcp dport 25565 dnat ip to 172.16.5.1');
+    expect(pub.split('chain forward')[1]?.split('chain output')[0]).not.toMatch(/iifname "p-/);
+    const pri = privateEdgeRuleset(lab);
+    const forward = pri.split('chain forward')[1]?.split('chain output')[0] ?? '';
+    expect(forward).toContain('iifname "wg0" ip saddr 10.200.0.0/24 oifname { "v-git-ssh"');
+    expect(forward).not.toMatch(/iifname "v-/);
+  });
+});
+
+describe('lighttpd', () => {
+  it('renders the static sites and mc-map with its no-cache tiles', () => {
+    expect(renderLighttpd(lab, 'lbmt-darkroom')).toContain(
+      'server.tag = "lbmt-darkroom"\nserver.port = 8080\nserver.document-root = "/var/www/html"',
+    );
+    expect(renderLighttpd(lab, 'mc-map')).toContain('"Cache-Control" => "no-store, no-cache, must-revalidate"');
+    expect(renderLighttpd(lab, 'git-ssh')).toBeUndefined();
+  });
+});

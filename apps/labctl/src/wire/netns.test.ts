@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parsePodmanInspect } from './netns.js';
+import { parseIpAddr, parseIpRoute, parseSysctl } from './observe.js';
+
+describe('parsePodmanInspect', () => {
+  it('maps running containers to their PIDs and skips stopped ones', () => {
+    const json = readFileSync(new URL('../../test/fixtures/podman-inspect.json', import.meta.url), 'utf8');
+    expect([...parsePodmanInspect(json)]).toEqual([
+      ['rproxy-edge', 48213],
+      ['lbmt-darkroom', 48377],
+    ]);
+  });
+});
+
+describe('observation parsers', () => {
+  it('reads ip -j addr and route output', () => {
+    const addr = JSON.stringify([
+      { ifname: 'lo', flags: ['LOOPBACK', 'UP'], addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8 }] },
+      {
+        ifname: 'p-mc-map',
+        flags: ['BROADCAST', 'UP', 'LOWER_UP'],
+        linkinfo: { info_kind: 'veth' },
+        addr_info: [
+          { family: 'inet', local: '172.16.6.1', prefixlen: 31 },
+          { family: 'inet6', local: 'fe80::1', prefixlen: 64 },
+        ],
+      },
+      { ifname: 'v-x', flags: ['BROADCAST'], addr_info: [] },
+    ]);
+    const ifaces = parseIpAddr(addr);
+    expect(ifaces.get('p-mc-map')).toEqual({ ifname: 'p-mc-map', up: true, addrs: ['172.16.6.1/31'], kind: 'veth' });
+    expect(ifaces.get('v-x')?.up).toBe(false);
+    const routes = parseIpRoute(
+      JSON.stringify([
+        { dst: 'default', gateway: '172.16.6.0', dev: 'p-mc-map' },
+        { dst: '172.16.6.0/31', dev: 'p-mc-map' },
+      ]),
+    );
+    expect(routes).toEqual({ routes: ['default', '172.16.6.0/31'], defaultGateway: '172.16.6.0' });
+    expect(parseSysctl('net.ipv4.ip_forward = 1\nnet.ipv4.conf.host-pub.forwarding = 0\n')).toEqual(
+      new Map([
+        ['net.ipv4.ip_forward', '1'],
+        ['net.ipv4.conf.host-pub.forwarding', '0'],
+      ]),
+    );
+  });
+});
