@@ -1,0 +1,218 @@
+import { isAbsolute, relative, resolve } from 'node:path';
+import { ConfigError, commonEnvDocs, commonEnvShape, configValues, duration, type EnvDoc, loadEnvConfig } from '@homelab/core';
+import cron from 'node-cron';
+import { z } from 'zod';
+import type { Announce } from './sequence.js';
+
+export const DEFAULT_EXCLUDES = ['session.lock', '*.tmp', '*~'];
+
+const cronExpr = (key: string) =>
+  z
+    .string()
+    .refine((v) => cron.validate(v), { message: `not a cron expression; expected five or six fields such as "0 4 * * *" (${key})` });
+
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'unknown time zone; expected an IANA name such as UTC or Europe/Berlin' },
+);
+
+const absPath = z.string().refine((v) => isAbsolute(v), { message: 'expected an absolute path' });
+const keep = () => configValues.int(0, 100_000);
+
+export const envSchema = z.object({
+  ...commonEnvShape,
+  BACKUP_RCON_SOCKET: z
+    .string()
+    .refine((v) => v.startsWith('/') || /^[\w.-]+:\d{1,5}$/.test(v), { message: 'expected an absolute unix socket path or host:port' })
+    .default('/run/rcon/backup.sock'),
+  BACKUP_RCON_PASSWORD: z.string().optional(),
+  BACKUP_SOURCE: absPath.default('/data/world'),
+  BACKUP_STAGING: z
+    .string()
+    .refine((v) => v === 'none' || isAbsolute(v), { message: 'expected an absolute path, or none' })
+    .default('/var/lib/mc-backup/staging'),
+  BACKUP_STATE_DIR: absPath.default('/var/lib/mc-backup'),
+  BACKUP_SCHEDULE: cronExpr('BACKUP_SCHEDULE').default('0 4 * * *'),
+  BACKUP_TZ: timeZone.default('UTC'),
+  BACKUP_KEEP_DAILY: keep().default(7),
+  BACKUP_KEEP_WEEKLY: keep().default(4),
+  BACKUP_KEEP_MONTHLY: keep().default(6),
+  BACKUP_CHECK_SCHEDULE: cronExpr('BACKUP_CHECK_SCHEDULE').optional(),
+  BACKUP_MAX_AGE: duration({ min: 60_000 }).default(26 * 3_600_000),
+  BACKUP_NOTIFY_URL: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL' }).optional(),
+  BACKUP_NOTIFY_ON: z.enum(['always', 'failure']).default('always'),
+  BACKUP_ANNOUNCE: z.enum(['say', 'tellraw', 'off']).default('say'),
+  BACKUP_ARCHIVE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, dot, dash or underscore')
+    .default('world'),
+  BACKUP_EXCLUDE: z.string().optional(),
+  BACKUP_COMPRESSION: z.string().default('zstd,3'),
+  BACKUP_RCON_TIMEOUT: duration({ min: 100 }).default(10_000),
+  BACKUP_FLUSH_TIMEOUT: duration({ min: 100 }).default(120_000),
+  BACKUP_RESUME_TIMEOUT: duration({ min: 100 }).default(30_000),
+  BACKUP_BORG_TIMEOUT: duration({ min: 1_000 }).default(6 * 3_600_000),
+  BACKUP_LOCK_WAIT: duration({ max: 3_600_000 }).default(30_000),
+  BACKUP_BORG_BIN: z.string().default('borg'),
+  BACKUP_RSYNC_BIN: z.string().default('rsync'),
+  BORG_REPO: z.string().min(1),
+  BORG_PASSPHRASE: z.string().optional(),
+  BORG_PASSCOMMAND: z.string().optional(),
+  BORG_HOST_ID: z.string().regex(/^\S+$/, 'expected a non-empty id without spaces').default('mc-backup'),
+});
+
+export type EnvConfig = z.output<typeof envSchema>;
+
+export interface Settings {
+  logLevel: string;
+  healthListen: string;
+  rcon: { target: { path: string } | { host: string; port: number }; password: string; timeoutMs: number };
+  source: string;
+  /** undefined: no staging copy, borg reads the world while saving is paused. */
+  staging: string | undefined;
+  stateDir: string;
+  schedule: string;
+  checkSchedule: string | undefined;
+  timeZone: string;
+  keep: { daily: number; weekly: number; monthly: number };
+  maxAgeMs: number;
+  notify: { url: string; on: 'always' | 'failure' } | undefined;
+  announce: Announce;
+  archivePrefix: string;
+  excludes: string[];
+  compression: string;
+  flushTimeoutMs: number;
+  resumeTimeoutMs: number;
+  borgTimeoutMs: number;
+  lockWaitSeconds: number;
+  borgBin: string;
+  rsyncBin: string;
+  borg: { repo: string; passphrase?: string; passcommand?: string; hostId: string };
+}
+
+export interface LoadedSettings {
+  settings: Settings;
+  secretValues: string[];
+}
+
+/** Reads and checks the env; throws ConfigError (exit 2) naming each bad key. */
+export function loadSettings(env: Record<string, string | undefined>): LoadedSettings {
+  const { config, secretValues } = loadEnvConfig(envSchema, env, {
+    prefixes: ['BACKUP_'],
+    secrets: ['BACKUP_RCON_PASSWORD', 'BORG_PASSPHRASE'],
+  });
+  return { settings: toSettings(config), secretValues };
+}
+
+/** Pure: cross-field checks and the shape the app uses. */
+export function toSettings(c: EnvConfig): Settings {
+  const issues: { key: string; problem: string; expected?: string }[] = [];
+  if (c.BACKUP_KEEP_DAILY + c.BACKUP_KEEP_WEEKLY + c.BACKUP_KEEP_MONTHLY === 0) {
+    issues.push({
+      key: 'BACKUP_KEEP_DAILY',
+      problem: 'all keep counts are 0',
+      expected: 'at least one of BACKUP_KEEP_DAILY/WEEKLY/MONTHLY above 0',
+    });
+  }
+  const staging = c.BACKUP_STAGING === 'none' ? undefined : resolve(c.BACKUP_STAGING);
+  const source = resolve(c.BACKUP_SOURCE);
+  if (staging && (within(staging, source) || within(source, staging))) {
+    issues.push({ key: 'BACKUP_STAGING', problem: `${staging} overlaps the world ${source}`, expected: 'a folder outside the world' });
+  }
+  if (c.BORG_PASSPHRASE !== undefined && c.BORG_PASSCOMMAND !== undefined) {
+    issues.push({ key: 'BORG_PASSCOMMAND', problem: 'both BORG_PASSPHRASE and BORG_PASSCOMMAND are set', expected: 'only one of them' });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  const socket = c.BACKUP_RCON_SOCKET;
+  const target = socket.startsWith('/')
+    ? { path: socket }
+    : { host: socket.slice(0, socket.lastIndexOf(':')), port: Number(socket.slice(socket.lastIndexOf(':') + 1)) };
+  const extra = (c.BACKUP_EXCLUDE ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  return {
+    logLevel: c.LOG_LEVEL,
+    healthListen: c.HEALTH_LISTEN,
+    rcon: { target, password: c.BACKUP_RCON_PASSWORD ?? '', timeoutMs: c.BACKUP_RCON_TIMEOUT },
+    source,
+    staging,
+    stateDir: resolve(c.BACKUP_STATE_DIR),
+    schedule: c.BACKUP_SCHEDULE,
+    checkSchedule: c.BACKUP_CHECK_SCHEDULE,
+    timeZone: c.BACKUP_TZ,
+    keep: { daily: c.BACKUP_KEEP_DAILY, weekly: c.BACKUP_KEEP_WEEKLY, monthly: c.BACKUP_KEEP_MONTHLY },
+    maxAgeMs: c.BACKUP_MAX_AGE,
+    notify: c.BACKUP_NOTIFY_URL ? { url: c.BACKUP_NOTIFY_URL, on: c.BACKUP_NOTIFY_ON } : undefined,
+    announce: c.BACKUP_ANNOUNCE,
+    archivePrefix: c.BACKUP_ARCHIVE_PREFIX,
+    excludes: [...new Set([...DEFAULT_EXCLUDES, ...extra])],
+    compression: c.BACKUP_COMPRESSION,
+    flushTimeoutMs: c.BACKUP_FLUSH_TIMEOUT,
+    resumeTimeoutMs: c.BACKUP_RESUME_TIMEOUT,
+    borgTimeoutMs: c.BACKUP_BORG_TIMEOUT,
+    lockWaitSeconds: Math.round(c.BACKUP_LOCK_WAIT / 1000),
+    borgBin: c.BACKUP_BORG_BIN,
+    rsyncBin: c.BACKUP_RSYNC_BIN,
+    borg: { repo: c.BORG_REPO, passphrase: c.BORG_PASSPHRASE, passcommand: c.BORG_PASSCOMMAND, hostId: c.BORG_HOST_ID },
+  };
+}
+
+function within(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+export { within as isWithin };
+
+export const envDocs: EnvDoc[] = [
+  { name: 'BORG_REPO', description: 'borg repository (path or ssh://...), required' },
+  { name: 'BORG_PASSPHRASE', description: 'repository passphrase (secret; or BORG_PASSPHRASE_FILE)' },
+  { name: 'BORG_PASSCOMMAND', description: 'command printing the passphrase (instead of BORG_PASSPHRASE)' },
+  { name: 'BORG_HOST_ID', description: 'stable borg host id, so our own stale locks are recognised', default: 'mc-backup' },
+  {
+    name: 'BACKUP_RCON_SOCKET',
+    description: "the bridge's backup socket, or host:port of any RCON server",
+    default: '/run/rcon/backup.sock',
+  },
+  { name: 'BACKUP_RCON_PASSWORD', description: 'RCON password (secret; or BACKUP_RCON_PASSWORD_FILE)', default: 'empty' },
+  { name: 'BACKUP_SOURCE', description: 'the live world folder', default: '/data/world' },
+  {
+    name: 'BACKUP_STAGING',
+    description: 'persistent staging copy; none = borg reads the world while paused',
+    default: '/var/lib/mc-backup/staging',
+  },
+  { name: 'BACKUP_STATE_DIR', description: 'state file and run lock', default: '/var/lib/mc-backup' },
+  { name: 'BACKUP_SCHEDULE', description: 'cron expression of the backups (run)', default: '0 4 * * *' },
+  { name: 'BACKUP_TZ', description: 'time zone of the schedules and of prune days/weeks/months', default: 'UTC' },
+  { name: 'BACKUP_KEEP_DAILY', description: 'daily archives kept by prune', default: '7' },
+  { name: 'BACKUP_KEEP_WEEKLY', description: 'weekly archives kept by prune', default: '4' },
+  { name: 'BACKUP_KEEP_MONTHLY', description: 'monthly archives kept by prune', default: '6' },
+  { name: 'BACKUP_CHECK_SCHEDULE', description: 'cron expression of borg check runs (run); unset = never' },
+  { name: 'BACKUP_MAX_AGE', description: 'ready while the last success is younger than this', default: '26h' },
+  { name: 'BACKUP_NOTIFY_URL', description: 'webhook: POST of a JSON summary after each run; unset = off' },
+  { name: 'BACKUP_NOTIFY_ON', description: 'always or failure', default: 'always' },
+  { name: 'BACKUP_ANNOUNCE', description: 'in-game announcements at start and end: say, tellraw or off', default: 'say' },
+  { name: 'BACKUP_ARCHIVE_PREFIX', description: 'archive names are PREFIX-<ISO time>; prune only touches these', default: 'world' },
+  { name: 'BACKUP_EXCLUDE', description: 'extra comma-separated patterns to skip (always: session.lock, *.tmp, *~)' },
+  { name: 'BACKUP_COMPRESSION', description: 'borg --compression', default: 'zstd,3' },
+  { name: 'BACKUP_RCON_TIMEOUT', description: 'timeout of connect and of each RCON command', default: '10s' },
+  { name: 'BACKUP_FLUSH_TIMEOUT', description: 'timeout of save-all flush', default: '2m' },
+  {
+    name: 'BACKUP_RESUME_TIMEOUT',
+    description: 'how long save-on is retried before the run fails (the daemon keeps retrying)',
+    default: '30s',
+  },
+  { name: 'BACKUP_BORG_TIMEOUT', description: 'timeout of each borg command', default: '6h' },
+  { name: 'BACKUP_LOCK_WAIT', description: 'borg --lock-wait', default: '30s' },
+  { name: 'BACKUP_BORG_BIN', description: 'borg executable', default: 'borg' },
+  { name: 'BACKUP_RSYNC_BIN', description: 'rsync executable', default: 'rsync' },
+  ...commonEnvDocs,
+];

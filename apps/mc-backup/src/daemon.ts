@@ -1,0 +1,74 @@
+import { type Clock, errorMessage, type Lifecycle, type Logger } from '@homelab/core';
+import cron, { type ScheduledTask } from 'node-cron';
+import { type BackupApp, BusyError } from './app.js';
+import type { Settings } from './config.js';
+
+export interface Daemon {
+  /** Resolves when the in-flight run (if any) has finished. */
+  idle(): Promise<void>;
+}
+
+/**
+ * The long-running mode: recovery at start (retried until save-on got through), the backup
+ * schedule and the optional check schedule, never two runs at once (node-cron's noOverlap inside
+ * this process, the run lock across processes, e.g. a `mc-backup now` next to the daemon).
+ */
+export function startDaemon(app: BackupApp, settings: Settings, lifecycle: Lifecycle, log: Logger, clock: Clock): Daemon {
+  let inflight: Promise<unknown> = Promise.resolve();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inflight = work.catch(() => {});
+    return work;
+  };
+
+  const recoverLoop = async () => {
+    for (let attempt = 0; !lifecycle.signal.aborted; attempt++) {
+      try {
+        const result = await track(app.recover());
+        if (result === 'busy') log.info('a backup is running in another process; it owns the recovery');
+        return;
+      } catch (error) {
+        log.warn({ attempt, error: errorMessage(error) }, 'recovery failed; retrying');
+        await clock.sleep(Math.min(1_000 * 2 ** attempt, 30_000), lifecycle.signal).catch(() => {});
+      }
+    }
+  };
+  void recoverLoop();
+
+  const scheduled = async () => {
+    if (lifecycle.signal.aborted) return;
+    try {
+      await track(app.backup('scheduled', lifecycle.signal));
+    } catch (error) {
+      if (error instanceof BusyError) log.warn({ holder: error.holderPid }, 'scheduled backup skipped: another backup is running');
+      else log.error({ error: errorMessage(error) }, 'scheduled backup could not run');
+    }
+  };
+  const checkRun = async () => {
+    if (lifecycle.signal.aborted) return;
+    try {
+      await track(app.check(lifecycle.signal));
+    } catch (error) {
+      if (error instanceof BusyError) log.warn('scheduled borg check skipped: a backup is running');
+      else log.error({ error: errorMessage(error) }, 'scheduled borg check could not run');
+    }
+  };
+
+  const tasks: ScheduledTask[] = [
+    cron.schedule(settings.schedule, scheduled, { name: 'backup', timezone: settings.timeZone, noOverlap: true }),
+  ];
+  if (settings.checkSchedule) {
+    tasks.push(cron.schedule(settings.checkSchedule, checkRun, { name: 'check', timezone: settings.timeZone, noOverlap: true }));
+  }
+  const next = tasks[0]?.getNextRun();
+  log.info(
+    { schedule: settings.schedule, timeZone: settings.timeZone, next: next?.toISOString(), check: settings.checkSchedule },
+    'scheduler started',
+  );
+
+  // Stop hooks run in reverse order: this one runs before the health server closes.
+  lifecycle.onStop('scheduler', async () => {
+    for (const task of tasks) await task.stop();
+    await inflight;
+  });
+  return { idle: () => inflight.then(() => {}) };
+}

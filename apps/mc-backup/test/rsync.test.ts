@@ -1,0 +1,74 @@
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRunner, silentLogger } from '@homelab/core';
+import { makeTempDir, startProcess, useCleanup } from '@homelab/testkit';
+import { describe, expect, it } from 'vitest';
+import { CHILD_MARKER, findOrphans, isRunning, stopProcesses } from '../src/orphans.js';
+import { createRsyncStager, parseRsyncStats } from '../src/rsync.js';
+import { writeTree } from './helpers.js';
+
+useCleanup();
+
+describe('rsync staging', () => {
+  it('copies only what changed, deletes what was deleted, skips excluded files', async () => {
+    const source = await makeTempDir('mc-backup-world-');
+    const staging = join(await makeTempDir('mc-backup-staging-'), 'staging');
+    writeTree(source, { 'region/r.0.0.mca': 'a', 'region/r.0.1.mca': 'b', 'session.lock': 'x', 'data/x.tmp': 't', 'level.dat': 'l' });
+    const stager = createRsyncStager(createRunner({ log: silentLogger() }), {
+      bin: 'rsync',
+      source,
+      staging,
+      excludes: ['session.lock', '*.tmp'],
+      timeoutMs: 30_000,
+      childEnv: {},
+    });
+    const first = await stager.stage();
+    expect(first.filesTransferred).toBe(3);
+    expect(existsSync(join(staging, 'session.lock'))).toBe(false);
+    expect(existsSync(join(staging, 'data/x.tmp'))).toBe(false);
+    const unchangedInode = statSync(join(staging, 'region/r.0.1.mca')).ino;
+
+    writeFileSync(join(source, 'region/r.0.0.mca'), 'changed!');
+    rmSync(join(source, 'level.dat'));
+    const second = await stager.stage();
+    expect(second).toEqual({ filesTransferred: 1, bytesTransferred: 8 });
+    expect(readFileSync(join(staging, 'region/r.0.0.mca'), 'utf8')).toBe('changed!');
+    expect(existsSync(join(staging, 'level.dat'))).toBe(false);
+    // unchanged files keep their inode, so borg's files cache skips them
+    expect(statSync(join(staging, 'region/r.0.1.mca')).ino).toBe(unchangedInode);
+  });
+
+  it('fails with rsync stderr when the world is missing', async () => {
+    const staging = await makeTempDir('mc-backup-staging-');
+    const stager = createRsyncStager(createRunner({ log: silentLogger() }), {
+      bin: 'rsync',
+      source: join(staging, 'no-such-world'),
+      staging: join(staging, 's'),
+      excludes: [],
+      timeoutMs: 30_000,
+      childEnv: {},
+    });
+    await expect(stager.stage()).rejects.toThrow(/rsync exited with code 23.*No such file/s);
+  });
+
+  it('parses --stats numbers with thousands separators', () => {
+    expect(parseRsyncStats('Number of regular files transferred: 1,234\nTotal transferred file size: 10,485,760 bytes\n')).toEqual({
+      filesTransferred: 1234,
+      bytesTransferred: 10485760,
+    });
+  });
+});
+
+describe('orphaned children of a killed run', () => {
+  it('are found by their marker and stopped', async () => {
+    const marker = await makeTempDir('mc-backup-state-');
+    const orphan = startProcess('sleep', ['60'], { env: { [CHILD_MARKER]: marker } });
+    const stranger = startProcess('sleep', ['60'], { env: { [CHILD_MARKER]: '/some/other/state' } });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await findOrphans(marker)).toEqual([orphan.pid]);
+    await stopProcesses([orphan.pid], 2_000, (ms) => new Promise((r) => setTimeout(r, ms)));
+    await orphan.exited;
+    expect(isRunning(orphan.pid)).toBe(false);
+    expect(isRunning(stranger.pid)).toBe(true);
+  });
+});
