@@ -51,15 +51,10 @@ describe('compose files', () => {
   });
 
   it('probes sidecars on their health server and other services on their own port', () => {
-    expect((services['mc-server']?.healthcheck as { test: string[] }).test).toEqual([
-      'CMD',
-      'wget',
-      '-q',
-      '-O',
-      '/dev/null',
-      'http://127.0.0.1:9000/healthz',
-    ]);
-    expect((services['git-ssh']?.healthcheck as { test: string[] }).test).toEqual(['CMD', 'nc', '-z', '127.0.0.1', '22']);
+    expect(services['mc-server']?.healthcheck).toMatchObject({
+      test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:9000/healthz'],
+    });
+    expect(services['git-ssh']?.healthcheck).toMatchObject({ test: ['CMD', 'nc', '-z', '127.0.0.1', '22'] });
     expect(services['vpn-edge']?.healthcheck).toBeUndefined();
   });
 });
