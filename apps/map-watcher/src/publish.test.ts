@@ -69,7 +69,10 @@ describe('publishRelease / Publisher', () => {
   it('after a restart, forgets a state file that does not match the published release', async () => {
     const { staging, layout, clock, publisher } = await setup();
     await publisher.publish(1000);
-    await writeFile(join(layout.releasesDir, 'publish-state.json'), JSON.stringify({ current: 'r-other', sourceTime: 1, publishedAt: 1, files: {} }));
+    await writeFile(
+      join(layout.releasesDir, 'publish-state.json'),
+      JSON.stringify({ current: 'r-other', sourceTime: 1, publishedAt: 1, files: {} }),
+    );
     const again = new Publisher({ layout, staging, graceMs: 1, clock, log: silentLogger() });
     await again.init();
     expect(again.current).toBeUndefined();
@@ -84,7 +87,15 @@ describe('releasesToRemove', () => {
     ['retired but in grace', new Map([['r-20260101T000000000Z-aaaa', 90]]), 100, []],
     ['grace over', new Map([['r-20260101T000000000Z-aaaa', 50]]), 100, ['r-20260101T000000000Z-aaaa']],
     ['current is never removed', new Map([['r-20260101T000002000Z-cccc', 0]]), 100, []],
-    ['only release folders', new Map([['lost+found', 0], ['.building-x', 0]]), 100, []],
+    [
+      'only release folders',
+      new Map([
+        ['lost+found', 0],
+        ['.building-x', 0],
+      ]),
+      100,
+      [],
+    ],
   ])('%s', (_name, retiredAt, now, expected) => {
     expect(releasesToRemove({ names, current: 'r-20260101T000002000Z-cccc', retiredAt, now, graceMs: 50 })).toEqual(expected);
   });
