@@ -82,8 +82,10 @@ export function createBridge(deps: BridgeDeps): Bridge {
       password: config.BRIDGE_SOCKET_PASSWORD,
       handle: (command, ctx) => forward(socket, command, ctx.signal),
       errorReply: (error) => `${BRIDGE_REPLY_PREFIX}error: ${error instanceof Error ? error.message : String(error)}`,
-      tooLargeReply: (bytes, max) =>
-        `${BRIDGE_REPLY_PREFIX}refused: a request of ${bytes} bytes is over the ${max}-byte limit of the Minecraft RCON server; nothing was sent to the server`,
+      tooLargeReply: (bytes, max) => {
+        metrics.commands.inc({ socket, outcome: 'refused' });
+        return `${BRIDGE_REPLY_PREFIX}refused: a request of ${bytes} bytes is over the ${max}-byte limit of the Minecraft RCON server; nothing was sent to the server`;
+      },
       log: log.child({ component: `socket-${socket}` }),
     });
 
