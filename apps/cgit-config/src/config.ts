@@ -26,7 +26,7 @@ export const schema = z.object({
   CGIT_CGI: path().default(defaultLighttpdSettings.cgi),
   CGIT_FILTER_PATH: line().default(defaultLighttpdSettings.path),
   CGIT_ACCESS_LOG: configValues.bool().default(false),
-  CGIT_DEBOUNCE: duration().default(300),
+  CGIT_DEBOUNCE: duration().default(200),
   CGIT_RESCAN_INTERVAL: duration().default(60_000),
 });
 
@@ -54,8 +54,8 @@ export const envDocs: EnvDoc[] = [
   { name: 'CGIT_CGI', description: 'the cgit CGI binary', default: defaultLighttpdSettings.cgi },
   { name: 'CGIT_FILTER_PATH', description: 'PATH of cgit and its filters (system python3 first)', default: defaultLighttpdSettings.path },
   { name: 'CGIT_ACCESS_LOG', description: 'lighttpd access log on stdout', default: 'false' },
-  { name: 'CGIT_DEBOUNCE', description: 'quiet time after a pool change before re-rendering', default: '300ms' },
-  { name: 'CGIT_RESCAN_INTERVAL', description: 'full re-render even without events (0 = never)', default: '60s' },
+  { name: 'CGIT_DEBOUNCE', description: 'quiet time after a pool change before re-rendering', default: '200ms' },
+  { name: 'CGIT_RESCAN_INTERVAL', description: 'full re-render even without events (0s = never)', default: '60s' },
   ...commonEnvDocs,
 ];
 

@@ -1,7 +1,7 @@
-import type { Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRepoMeta } from './metadata.js';
+import { parseGitConfig } from './git-config.js';
+import { metaFromConfig, type RepoMeta } from './metadata.js';
 import { checkRepoName, nameFromRelPath } from './names.js';
 
 export interface PoolRepo {
@@ -28,11 +28,22 @@ export interface PoolScan {
 
 /** True when `dir` looks like a bare git repo (has HEAD, config and objects). */
 export async function isBareRepo(dir: string): Promise<boolean> {
+  return isBareRepoSync(dir);
+}
+
+function isBareRepoSync(dir: string): boolean {
   try {
-    const [head, objects] = await Promise.all([stat(join(dir, 'HEAD')), stat(join(dir, 'objects'))]);
-    return head.isFile() && objects.isDirectory();
+    return statSync(join(dir, 'HEAD')).isFile() && statSync(join(dir, 'objects')).isDirectory();
   } catch {
     return false;
+  }
+}
+
+function listDirs(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter(isCandidate);
+  } catch {
+    return [];
   }
 }
 
@@ -40,57 +51,56 @@ export async function isBareRepo(dir: string): Promise<boolean> {
  * Finds the bare repos of the pool: `<pool>/<repo>[.git]` and `<pool>/<group>/<repo>[.git]`.
  * Dot entries (the trash, temp dirs) and symlinks are never followed; names breaking the rules
  * and repos whose config cannot be read are skipped and reported, never published.
+ * Synchronous file calls on purpose: for 5,000 repos they take ~100 ms where the same walk with
+ * fs/promises takes ~1 s (15,000 tiny operations queued through libuv's 4-thread pool).
  */
 export async function scanPool(pool: string): Promise<PoolScan> {
+  return scanPoolSync(pool);
+}
+
+export function scanPoolSync(pool: string): PoolScan {
   const skipped: SkippedEntry[] = [];
   const found: { relPath: string; path: string }[] = [];
-  const top = await readdir(pool, { withFileTypes: true });
-  await Promise.all(
-    top.filter(isCandidate).map(async (entry) => {
-      const path = join(pool, entry.name);
-      if (await isBareRepo(path)) {
-        found.push({ relPath: entry.name, path });
-        return;
-      }
-      const group = checkRepoName(entry.name);
-      if (!group.ok || group.name !== entry.name) {
-        skipped.push({ path, reason: `not a bare repo, and not a valid group name (${group.ok ? 'ends with .git' : group.reason})` });
-        return;
-      }
-      const children = await readdir(path, { withFileTypes: true }).catch(() => [] as Dirent[]);
-      await Promise.all(
-        children.filter(isCandidate).map(async (child) => {
-          const childPath = join(path, child.name);
-          if (await isBareRepo(childPath)) found.push({ relPath: `${entry.name}/${child.name}`, path: childPath });
-          else skipped.push({ path: childPath, reason: 'not a bare repo (groups cannot nest)' });
-        }),
-      );
-    }),
-  );
+  for (const entry of readdirSync(pool, { withFileTypes: true }).filter(isCandidate)) {
+    const path = join(pool, entry.name);
+    if (isBareRepoSync(path)) {
+      found.push({ relPath: entry.name, path });
+      continue;
+    }
+    const group = checkRepoName(entry.name);
+    if (!group.ok || group.name !== entry.name) {
+      skipped.push({ path, reason: `not a bare repo, and not a valid group name (${group.ok ? 'ends with .git' : group.reason})` });
+      continue;
+    }
+    for (const child of listDirs(path)) {
+      const childPath = join(path, child.name);
+      if (isBareRepoSync(childPath)) found.push({ relPath: `${entry.name}/${child.name}`, path: childPath });
+      else skipped.push({ path: childPath, reason: 'not a bare repo (groups cannot nest)' });
+    }
+  }
 
   const byName = new Map<string, PoolRepo>();
-  await Promise.all(
-    found.map(async ({ relPath, path }) => {
-      const name = nameFromRelPath(relPath);
-      if (name === undefined) {
-        skipped.push({ path, reason: `repo name breaks the naming rules: ${reasonOf(relPath)}` });
-        return;
-      }
-      try {
-        const meta = await readRepoMeta(path);
-        const group = name.includes('/') ? name.slice(0, name.indexOf('/')) : undefined;
-        const repo: PoolRepo = { name, group, path, ...meta };
-        const other = byName.get(name);
-        if (other) {
-          skipped.push({ path, reason: `same name as ${other.path}` });
-          return;
-        }
-        byName.set(name, repo);
-      } catch (error) {
-        skipped.push({ path, reason: `cannot read its config: ${(error as Error).message}` });
-      }
-    }),
-  );
+  for (const { relPath, path } of found) {
+    const name = nameFromRelPath(relPath);
+    if (name === undefined) {
+      skipped.push({ path, reason: `repo name breaks the naming rules: ${reasonOf(relPath)}` });
+      continue;
+    }
+    let meta: RepoMeta;
+    try {
+      meta = metaFromConfig(parseGitConfig(readFileSync(join(path, 'config'), 'utf8')));
+    } catch (error) {
+      skipped.push({ path, reason: `cannot read its config: ${(error as Error).message}` });
+      continue;
+    }
+    const other = byName.get(name);
+    if (other) {
+      skipped.push({ path, reason: `same name as ${other.path}` });
+      continue;
+    }
+    const group = name.includes('/') ? name.slice(0, name.indexOf('/')) : undefined;
+    byName.set(name, { name, group, path, ...meta });
+  }
 
   // A top-level repo `x` shadows every `x/...` URL in cgit, so a group of the same name is unreachable.
   const repos: PoolRepo[] = [];
