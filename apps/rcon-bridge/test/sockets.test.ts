@@ -5,7 +5,7 @@ import { startBridge, upstreamConnections, upstreamTrouble } from './helpers.js'
 import { RawPeer } from './raw-peer.js';
 
 useCleanup();
-const closers: (() => Promise<unknown> | void)[] = [];
+const closers: (() => unknown)[] = [];
 afterEach(async () => {
   await Promise.all(closers.splice(0).map(async (close) => close()));
 });
