@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir, removeTempDirs } from '../src/temp-dir.js';
 import { startProcess, stopAllProcesses } from '../src/process.js';
+import { makeTempDir, removeTempDirs } from '../src/temp-dir.js';
 import { waitFor } from '../src/wait.js';
 
 describe('testkit processes and temp dirs', () => {
