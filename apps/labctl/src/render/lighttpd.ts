@@ -10,7 +10,7 @@ export function renderLighttpd(lab: Lab, container: string): string | undefined 
     `server.tag = ${JSON.stringify(conf.tag)}`,
     `server.port = ${conf.port}`,
     `server.document-root = ${JSON.stringify(conf.root)}`,
-    'server.errorlog = "/dev/stderr"',
+    '# errors go to stderr (the default): opening /dev/stderr fails when stderr is a socket',
     'server.follow-symlink = "enable"',
     'index-file.names = ("index.html")',
     'mimetype.assign = (',
