@@ -1,6 +1,6 @@
 import { ExecError, type Logger, type Runner, type RunOptions, RuntimeError } from '@homelab/core';
 import { decideLock, describeHolder, isLiveBorgProcess, type LockHolder, lockTimeoutPath, readLockHolders } from './borg-lock.js';
-import type { ArchiveInfo, ArchiveStats, Borg } from './ports.js';
+import type { ArchiveInfo, Borg } from './ports.js';
 import type { KeepCounts } from './retention.js';
 
 export interface BorgSettings {

@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { createStateFile } from '@homelab/core';
 import { z } from 'zod';
 import type { StateStore } from './ports.js';
@@ -51,18 +53,22 @@ export function initialState(now: number): BackupState {
  */
 export function createStateStore(path: string, now: () => number): StateStore {
   const file = createStateFile(path, backupStateSchema, initialState(0));
+  const write = async (state: BackupState) => {
+    await mkdir(dirname(path), { recursive: true });
+    await file.write(state);
+  };
   const read = async () => {
     const state = await file.read();
     if (state.createdAt !== 0) return state;
     const fresh = { ...state, createdAt: now() };
-    await file.write(fresh);
+    await write(fresh);
     return fresh;
   };
   return {
     read,
     async update(change) {
       const next = change(await read());
-      await file.write(next);
+      await write(next);
       return next;
     },
   };

@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createRunner, silentLogger } from '@homelab/core';
-import { makeTempDir } from '@homelab/testkit';
+import { appBundle, makeTempDir, startProcess } from '@homelab/testkit';
 import { type BorgSettings, createBorg } from '../src/borg.js';
 
 /** A fresh borg repository in a temp dir, with its own BORG_BASE_DIR (cache, keys, security). */
@@ -51,4 +53,47 @@ export function rawBorg(repo: { env: NodeJS.ProcessEnv }, args: string[], cwd?: 
   const result = spawnSync('borg', args, { env: repo.env, cwd, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`borg ${args.join(' ')} failed: ${result.stderr}`);
   return result.stdout;
+}
+
+/** A world, a repository, a state dir; RCON points at a socket nobody listens on (bridge down). */
+export async function setup() {
+  const repo = await makeRepo();
+  const dir = await makeTempDir('mc-backup-cli-');
+  const world = join(dir, 'world');
+  writeTree(world, { 'region/r.0.0.mca': 'region zero', 'region/r.0.1.mca': 'region one', 'level.dat': 'level', 'session.lock': 'x' });
+  const env = {
+    BORG_BASE_DIR: repo.base,
+    BORG_REPO: repo.repo,
+    BACKUP_SOURCE: world,
+    BACKUP_STAGING: join(dir, 'staging'),
+    BACKUP_STATE_DIR: join(dir, 'state'),
+    BACKUP_RCON_SOCKET: join(dir, 'no-bridge.sock'),
+    BACKUP_LOCK_WAIT: '2s',
+    LOG_LEVEL: 'debug',
+  };
+  return { repo, dir, world, env };
+}
+
+export async function cli(args: string[], env: Record<string, string>) {
+  const proc = startProcess(process.execPath, [appBundle('mc-backup'), ...args], { env, label: `mc-backup ${args[0]}` });
+  const exit = await proc.waitExit(60_000);
+  return { code: exit.code, stdout: proc.stdout.join('\n'), stderr: proc.stderr.join('\n'), proc };
+}
+
+/** A local webhook receiver. */
+export async function webhook() {
+  const bodies: Record<string, unknown>[] = [];
+  const server = createServer((req, res) => {
+    let data = '';
+    req.on('data', (c) => {
+      data += c;
+    });
+    req.on('end', () => {
+      bodies.push({ method: req.method, contentType: req.headers['content-type'], ...JSON.parse(data) });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook/secret-token`;
+  return { url, bodies, close: () => new Promise((r) => server.close(r)) };
 }
