@@ -1,3 +1,4 @@
-// Placeholder until the app is built: replace this file.
-process.stderr.write('zfs-agent: not built yet\n');
-process.exit(1);
+import { main } from '@homelab/core';
+import { createCli } from './cli.js';
+
+main(createCli({ stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }));
