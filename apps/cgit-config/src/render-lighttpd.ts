@@ -19,7 +19,7 @@ export const defaultLighttpdSettings: LighttpdSettings = {
   staticRoot: '/usr/share/cgit',
   cgi: '/usr/lib/cgit/cgit.cgi',
   cgitrc: '/etc/cgitrc',
-  path: '/usr/local/bin:/usr/bin:/bin',
+  path: '/usr/bin:/bin',
   tag: 'git-web',
   accessLog: false,
 };
