@@ -34,9 +34,12 @@ export function linkedEnds(raw: { links: { a: { end: string }; b: { end: string 
  * to the host by a veth pair named like the host's WAN interface; writes a copy of lab.yaml with
  * `patch` applied. Namespaces are removed by the testkit's removeNetnses (useCleanup).
  */
-export async function createTestLab(dir: string, tag: string, patch: (raw: Record<string, any>) => void = () => {}): Promise<TestLab> {
+// biome-ignore lint/suspicious/noExplicitAny: tests patch the free-form YAML tree of lab.yaml
+type RawLab = Record<string, any>;
+
+export async function createTestLab(dir: string, tag: string, patch: (raw: RawLab) => void = () => {}): Promise<TestLab> {
   const prefix = `${tag}-`;
-  const raw = parse(readFileSync(join(repoRoot, 'lab/lab.yaml'), 'utf8')) as Record<string, any>;
+  const raw = parse(readFileSync(join(repoRoot, 'lab/lab.yaml'), 'utf8')) as RawLab;
   patch(raw);
   const ns = (end: string) => `${prefix}${end}`;
   for (const end of linkedEnds(raw as never)) createNetns(ns(end));
