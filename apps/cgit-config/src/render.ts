@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type Logger, writeFileAtomic } from '@homelab/core';
+import { errorMessage, type Logger, RuntimeError, writeFileAtomic } from '@homelab/core';
 import { scanPool } from '@homelab/git-pool';
 import { type CgitrcSettings, renderCgitrc } from './render-cgitrc.js';
 import { type LighttpdSettings, renderLighttpd } from './render-lighttpd.js';
@@ -33,7 +33,9 @@ export async function writeIfChanged(path: string, text: string): Promise<boolea
 /** Scans the pool and rewrites cgitrc (and the lighttpd config) when their content changes. */
 export async function renderOnce(t: RenderTargets, log: Logger, warned = new Set<string>()): Promise<RenderResult> {
   const started = performance.now();
-  const scan = await scanPool(t.pool);
+  const scan = await scanPool(t.pool).catch((error: unknown) => {
+    throw new RuntimeError(`cannot scan the pool ${t.pool}: ${errorMessage(error)}`, 'POOL_UNREADABLE', { cause: error });
+  });
   for (const skip of scan.skipped) {
     const key = `${skip.path}\n${skip.reason}`;
     if (warned.has(key)) continue;

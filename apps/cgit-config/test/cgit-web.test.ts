@@ -84,6 +84,12 @@ describe('cgit under lighttpd with the rendered configs', () => {
         expect(res.body).not.toContain('{"repo"');
       }
       expect(await canClone(p, name)).toBe(false);
+      // cgit's query-string addressing reaches no further than its virtual paths.
+      for (const query of [`/?r=${name}`, `/?r=${name}&p=tree`, `/?url=${name}/plain/config/fabric.json`]) {
+        const res = await get(p, query);
+        expect(res.body, query).not.toContain('{"repo"');
+        expect(indexRepos(res.body).repos.filter((r) => PRIVATE.includes(r))).toEqual([]);
+      }
     }
   });
 

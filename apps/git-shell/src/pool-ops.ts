@@ -75,7 +75,12 @@ export async function makeRepo(deps: PoolDeps, raw: string | undefined, opts: { 
     if (opts.private) await writePrivate(deps.runner, temp, true, deps.signal);
     await mkdir(dirname(target), { recursive: true });
     if (await exists(target)) throw new RuntimeError(`a repo named "${name}" already exists`, 'REPO_EXISTS');
-    await rename(temp, target);
+    await rename(temp, target).catch((error: NodeJS.ErrnoException) => {
+      // Another mk of the same name won the race between the check above and this rename.
+      if (error.code === 'ENOTEMPTY' || error.code === 'EEXIST')
+        throw new RuntimeError(`a repo named "${name}" already exists`, 'REPO_EXISTS');
+      throw error;
+    });
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
