@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTempDir, useCleanup, verifyWorld, waitFor } from '@homelab/testkit';
+import { describe, expect, it } from 'vitest';
+import {
+  archiveNames,
+  finishedRun,
+  readState,
+  runBackupCli,
+  saveEvents,
+  savingIsOn,
+  startBackup,
+  startBackupStack,
+  verifyArchive,
+  worldFiles,
+} from './backup-helpers.js';
+
+useCleanup();
+
+describe('mc-backup against the fake server through the real bridge and real borg', () => {
+  it('a full run: paused only for the staging copy, the archive restores to whole files', async () => {
+    const stack = await startBackupStack();
+    const before = stack.mc.proc.stdout.length;
+    const { code, proc } = await runBackupCli(stack, ['now']);
+    expect(code, proc.output.slice(-3000)).toBe(0);
+    const run = finishedRun(proc);
+    expect(run).toMatchObject({ status: 'success', paused: true, archive: expect.stringMatching(/^world-/) });
+    expect(run?.freezeMs).toBeLessThan(Number(run?.durationMs));
+
+    // the server saw save-off, the flush, and save-on, in that order; borg ran after save-on
+    expect(saveEvents(stack.mc, before)).toEqual(['off', 'flush-start', 'flushed', 'on']);
+    const steps = (run?.steps as { step: string }[]).map((s) => s.step);
+    expect(steps.indexOf('create')).toBeGreaterThan(steps.indexOf('save-on'));
+    expect(savingIsOn(stack.mc)).toBe(true);
+
+    // restore with the CLI: every region and map file verifies (no torn file)
+    const target = join(await makeTempDir('backup-restore-'), 'world');
+    const restore = await runBackupCli(stack, ['restore', String(run?.archive), target]);
+    expect(restore.code, restore.proc.output).toBe(0);
+    const check = verifyWorld(target);
+    expect(check).toMatchObject({ ok: true, bad: [], files: worldFiles(4) });
+    expect(existsSync(join(target, 'session.lock'))).toBe(false);
+  });
+
+  it('SIGTERM during borg create: borg releases its lock, saving is on, the run is recorded aborted, exit within 10 s', async () => {
+    const stack = await startBackupStack();
+    // a big file keeps borg busy long enough to be interrupted mid-create
+    writeFileSync(join(stack.mc.world, 'big.bin'), randomBytes(160 * 1024 * 1024));
+    const proc = startBackup(stack, ['now']);
+    await waitFor(() => existsSync(join(stack.env.BORG_REPO, 'lock.exclusive')) && proc.stdout.some((l) => l.includes('"borg":"create"')), {
+      timeoutMs: 30_000,
+      intervalMs: 10,
+      what: 'borg create to hold the repository lock',
+    });
+    const t0 = Date.now();
+    proc.signal('SIGTERM');
+    const exit = await proc.waitExit(15_000);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(exit.code).toBe(1);
+    expect(finishedRun(proc)).toMatchObject({ status: 'aborted', failedStep: 'create' });
+    expect(readState(stack)).toMatchObject({ paused: null, lastRun: { status: 'aborted' } });
+    expect(existsSync(join(stack.env.BORG_REPO, 'lock.exclusive'))).toBe(false);
+    expect(savingIsOn(stack.mc)).toBe(true);
+    expect(archiveNames(stack).filter((n) => !n.endsWith('.checkpoint'))).toEqual([]);
+  });
+
+  it('SIGTERM while saving is paused: save-on is sent before the process exits', async () => {
+    const stack = await startBackupStack();
+    writeFileSync(join(stack.mc.world, 'big.bin'), randomBytes(160 * 1024 * 1024));
+    const before = stack.mc.proc.stdout.length;
+    const proc = startBackup(stack, ['now']);
+    await waitFor(() => proc.stdout.some((l) => l.includes('"command":"rsync"') && l.includes('process start')), {
+      timeoutMs: 30_000,
+      intervalMs: 5,
+      what: 'the staging copy to start',
+    });
+    proc.signal('SIGTERM');
+    const exit = await proc.waitExit(15_000);
+    expect(exit.code).toBe(1);
+    const run = finishedRun(proc);
+    expect(run).toMatchObject({ status: 'aborted', failedStep: 'stage', paused: true });
+    expect(saveEvents(stack.mc, before)).toEqual(['off', 'flush-start', 'flushed', 'on']);
+    expect(readState(stack)).toMatchObject({ paused: null });
+    expect(archiveNames(stack)).toEqual([]);
+
+    // and the next run is not in anybody's way
+    const next = await runBackupCli(stack, ['now']);
+    expect(next.code, next.proc.output.slice(-2000)).toBe(0);
+    const archive = String(finishedRun(next.proc)?.archive);
+    expect(await verifyArchive(stack, archive)).toMatchObject({ ok: true, files: worldFiles(4) });
+  });
+});
