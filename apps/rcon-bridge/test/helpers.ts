@@ -36,6 +36,8 @@ export async function startBridge(opts: { env?: Record<string, string>; mc?: Fak
       BRIDGE_SOCKET: socket,
       BRIDGE_BACKUP_SOCKET: backupSocket,
       BRIDGE_LOG_SOCKET: logSocket,
+      // Not supervising: the log lines come from following the server's logs/latest.log.
+      BRIDGE_LOG_FILE: mc.logFile,
       ...opts.env,
     },
   });

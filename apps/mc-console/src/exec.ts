@@ -1,0 +1,28 @@
+import { RconClient } from '@homelab/rcon';
+import type { ConsoleConfig } from './config.js';
+
+/** Replies the bridge writes itself (refusals, upstream errors) start with this. */
+const BRIDGE_REPLY_PREFIX = 'rcon-bridge: ';
+
+export interface ExecResult {
+  reply: string;
+  /** 0, or 1 when the bridge refused the command or could not run it. */
+  code: number;
+}
+
+/** Runs one command through the bridge; connection failures throw RconError (exit 1). */
+export async function execOnce(config: ConsoleConfig, command: string): Promise<ExecResult> {
+  const rcon = new RconClient({
+    target: { path: config.CONSOLE_SOCKET },
+    password: config.CONSOLE_PASSWORD,
+    commandTimeoutMs: config.CONSOLE_TIMEOUT,
+    reconnect: false,
+  });
+  try {
+    await rcon.connect();
+    const reply = await rcon.command(command);
+    return { reply, code: reply.startsWith(BRIDGE_REPLY_PREFIX) ? 1 : 0 };
+  } finally {
+    await rcon.close();
+  }
+}
