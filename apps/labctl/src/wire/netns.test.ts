@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePodmanInspect } from './netns.js';
-import { parseIpAddr, parseIpRoute, parseSysctl } from './observe.js';
+import { parseIpAddr, parseIpRoute, parseNetconf } from './observe.js';
 
 describe('parsePodmanInspect', () => {
   it('maps running containers to their PIDs and skips stopped ones', () => {
@@ -38,10 +38,15 @@ describe('observation parsers', () => {
       ]),
     );
     expect(routes).toEqual({ routes: ['default', '172.16.6.0/31'], defaultGateway: '172.16.6.0' });
-    expect(parseSysctl('net.ipv4.ip_forward = 1\nnet.ipv4.conf.host-pub.forwarding = 0\n')).toEqual(
+    const netconf = JSON.stringify([
+      { family: 'inet', interface: 'host-pub', forwarding: true },
+      { family: 'inet', interface: 'all', forwarding: false },
+      { family: 'inet6', interface: 'all', forwarding: true },
+    ]);
+    expect(parseNetconf(netconf)).toEqual(
       new Map([
-        ['net.ipv4.ip_forward', '1'],
-        ['net.ipv4.conf.host-pub.forwarding', '0'],
+        ['host-pub', true],
+        ['all', false],
       ]),
     );
   });

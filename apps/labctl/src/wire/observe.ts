@@ -56,12 +56,11 @@ export function parseIpRoute(json: string): { routes: string[]; defaultGateway?:
   return def?.gateway ? { routes, defaultGateway: def.gateway } : { routes };
 }
 
-/** `sysctl a b` prints `a = 1` lines. */
-export function parseSysctl(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const m = /^\s*([\w./-]+)\s*=\s*(\S*)\s*$/.exec(line);
-    if (m?.[1]) out.set(m[1], m[2] ?? '');
+/** `ip -j netconf show`: IPv4 forwarding per interface (and `all` for net.ipv4.ip_forward). */
+export function parseNetconf(json: string): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const e of JSON.parse(json || '[]') as { family?: string; interface?: string; forwarding?: boolean }[]) {
+    if (e.family === 'inet' && e.interface && typeof e.forwarding === 'boolean') out.set(e.interface, e.forwarding);
   }
   return out;
 }

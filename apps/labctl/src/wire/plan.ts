@@ -142,15 +142,21 @@ export function planUp(
 export function planDown(lab: Lab, desired: readonly DesiredNs[], observed: ReadonlyMap<string, ObservedNs>): WirePlan {
   const plan = emptyPlan();
   const deleted = new Set<string>();
+  // Delete from the creating end first (the edges hold most links: few `ip` processes), else from the other end.
+  for (const creatorPass of [true, false]) {
+    for (const ns of desired) {
+      const obs = observed.get(ns.end);
+      for (const iface of ns.ifaces) {
+        if (iface.creator !== creatorPass || deleted.has(iface.link) || !obs?.ifaces.has(iface.ifname)) continue;
+        deleted.add(iface.link);
+        push(plan.delLines, ns.end, `link del ${iface.ifname}`);
+        plan.changes.push(`delete veth pair ${iface.link} (${ns.end}/${iface.ifname})`);
+      }
+    }
+  }
   for (const ns of desired) {
     const obs = observed.get(ns.end);
     if (!obs) continue;
-    for (const iface of ns.ifaces) {
-      if (deleted.has(iface.link) || !obs.ifaces.has(iface.ifname)) continue;
-      deleted.add(iface.link);
-      push(plan.delLines, ns.end, `link del ${iface.ifname}`);
-      plan.changes.push(`delete veth pair ${iface.link} (${ns.end}/${iface.ifname})`);
-    }
     if (obs.nftHash !== undefined) {
       plan.nft.set(ns.end, `delete table ${NFT_TABLE}\n`);
       plan.changes.push(`nftables table ${NFT_TABLE} deleted in ${ns.end}`);

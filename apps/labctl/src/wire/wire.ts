@@ -1,8 +1,9 @@
 import { ExecError, type Runner } from '@homelab/core';
 import { HOST, wiredEnds } from '../model.js';
 import { SIDECAR_HEALTH_URL } from '../render/compose.js';
+import { NFT_TABLE } from '../render/nft.js';
 import type { Lab } from '../schema.js';
-import { executePlan, inNs, mapLimit, observeAll } from './apply.js';
+import { deleteTables, executePlan, inNs, mapLimit, observeAll } from './apply.js';
 import { attachedNames, type NetnsOptions, resolveNetns } from './netns.js';
 import { desiredState, planDown, planUp } from './plan.js';
 
@@ -38,9 +39,16 @@ export async function wireDown(runner: Runner, lab: Lab, opts: NetnsOptions): Pr
     netnsOf = (end) => (end === HOST ? undefined : `${opts.prefix}${end}`);
     present = desired.filter((d) => d.end === HOST || attached.has(`${opts.prefix}${d.end}`));
   }
-  const observed = await observeAll(runner, present, netnsOf);
+  // Tables are not listed first: deleting them is one process either way (and they go last, after the links).
+  const observed = await observeAll(runner, present, netnsOf, false);
   const plan = planDown(lab, present, observed);
   await executePlan(runner, plan, netnsOf);
+  for (const end of await deleteTables(
+    runner,
+    present.map((d) => d.end),
+    netnsOf,
+  ))
+    plan.changes.push(`nftables table ${NFT_TABLE} deleted in ${end}`);
   if (opts.source === 'podman') {
     for (const d of present) {
       const name = netnsOf(d.end);
