@@ -136,6 +136,7 @@ export function planCycle(config: AgentConfig, features: ZfsFeatures, inv: Inven
       const jp = planReplication(job, features, source, sourceSnaps, target, (n) => agentName(n) !== undefined);
       plan.replications.push(jp);
       if (jp.error) plan.problems.push(`replication ${job.name}: ${jp.error}`);
+      for (const name of jp.protect) protect(job.source, name);
       for (const name of [jp.oldBase, jp.newBase]) {
         protect(job.source, name);
         protect(job.target, name);
@@ -167,7 +168,7 @@ export function planCycle(config: AgentConfig, features: ZfsFeatures, inv: Inven
     remaining.set(dataset, result.keep);
   }
 
-  plan.guard = planGuard(config, inv, managed, remaining, isProtected);
+  plan.guard = planGuard(config, inv, managed, remaining, isProtected, plan.destroys);
   for (const g of plan.guard)
     for (const d of g.destroys)
       remaining.set(
@@ -188,6 +189,7 @@ function planGuard(
   managed: Map<string, { policy: Policy; snaps: Snap[] }>,
   remaining: Map<string, Snap[]>,
   isProtected: (s: Snap) => boolean,
+  retentionDestroys: readonly DestroyStep[],
 ): GuardPlan[] {
   const out: GuardPlan[] = [];
   const pools = new Set([...managed.keys()].map(poolOf));
@@ -212,7 +214,9 @@ function planGuard(
     }
     candidates.sort((a, b) => a.time - b.time || (a.info?.order ?? 0) - (b.info?.order ?? 0));
     const destroys: DestroyStep[] = [];
-    let used = cap.used;
+    // What retention frees this cycle counts before the guard picks anything.
+    const freedByRetention = retentionDestroys.filter((d) => poolOf(d.dataset) === pool).reduce((n, d) => n + d.used, 0);
+    let used = cap.used - freedByRetention;
     const limitBytes = (config.capacityLimit / 100) * cap.size;
     for (const snap of candidates) {
       if (used <= limitBytes) break;
@@ -235,8 +239,8 @@ function planGuard(
       capacity: cap.percent,
       limit: config.capacityLimit,
       destroys,
-      estimated: (100 * (cap.used - destroys.reduce((n, d) => n + d.used, 0))) / cap.size,
-      blocked: destroys.length === 0,
+      estimated: (100 * (cap.used - freedByRetention - destroys.reduce((n, d) => n + d.used, 0))) / cap.size,
+      blocked: destroys.length === 0 && cap.used - freedByRetention > limitBytes,
       protectedCount,
     });
   }

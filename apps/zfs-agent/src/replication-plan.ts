@@ -27,6 +27,8 @@ export interface JobPlan {
   /** Agent snapshots older than the base that still carry a hold (a crash between hold and release). */
   staleHolds: { source: string[]; target: string[] };
   setReadonly: boolean;
+  /** Further source snapshots no prune may touch this cycle (an interrupted receive's stream). */
+  protect: string[];
   /** Snapshot names the target will have after the sends (existing + incoming). */
   targetAfter: string[];
   /** Why nothing can be sent (diverged target, missing source, nothing to send yet). */
@@ -61,6 +63,7 @@ export function planReplication(
     sends: [],
     staleHolds: { source: [], target: [] },
     setReadonly: false,
+    protect: [],
     targetAfter: target?.snapshots.map((s) => s.name) ?? [],
   };
   if (!source) return { ...plan, error: `source ${job.source} does not exist` };
@@ -73,6 +76,8 @@ export function planReplication(
 
   if (target?.resumeToken) {
     plan.sends.push({ resumeToken: target.resumeToken, raw, force: false });
+    // The token names its snapshots only in encoded form: keep every source snapshot until it lands.
+    plan.protect = sourceSnaps.map((s) => s.name);
     plan.note = 'resuming an interrupted receive; the next cycle continues incrementally';
     return plan;
   }
@@ -93,7 +98,6 @@ export function planReplication(
   sourceSnaps.forEach((s, i) => {
     if (s.guid !== undefined && byGuid.has(s.guid)) baseIndex = i;
   });
-  plan.setReadonly = target.readonly !== 'on';
   if (baseIndex < 0) {
     if (target.snapshots.length === 0 && job.force) {
       plan.sends.push({ to: latest.name, raw, force: true });
@@ -128,6 +132,8 @@ export function planReplication(
     return plan;
   }
   plan.sends.push({ from: base.name, to: newestAgentAfterBase.name, raw, force: job.force && extra.length > 0 });
+  // Only with a send: zfs-fuse reports a mounted dataset's readonly as "off (temporary)" even when on.
+  plan.setReadonly = target.readonly !== 'on';
   plan.newBase = newestAgentAfterBase.name;
   const kept = job.force ? target.snapshots.filter((s) => s.order <= targetBase.order) : target.snapshots;
   plan.targetAfter = [...kept.map((s) => s.name), ...namesBetween(sourceSnaps, base.name, newestAgentAfterBase.name).slice(1)];

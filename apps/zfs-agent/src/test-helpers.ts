@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ProcessRunner, RunOptions, RunResult } from '@homelab/core';
+
+/** Reads a recorded command output from test/fixtures. */
+export function fixture(name: string): string {
+  return readFileSync(fileURLToPath(new URL(`../test/fixtures/${name}`, import.meta.url)), 'utf8');
+}
+
+export interface RecordedCall {
+  command: string;
+  args: readonly string[];
+}
+
+/**
+ * A Runner that records every call and answers from a table of handlers (first match wins);
+ * unmatched calls succeed with empty output.
+ */
+export function recordingRunner(
+  handlers: { match: (args: readonly string[]) => boolean; result: Partial<RunResult> | (() => Partial<RunResult>) }[] = [],
+) {
+  const calls: RecordedCall[] = [];
+  const runner: ProcessRunner = {
+    async run(command: string, args: readonly string[], opts?: RunOptions): Promise<RunResult> {
+      calls.push({ command, args });
+      const handler = handlers.find((h) => h.match(args));
+      const partial = typeof handler?.result === 'function' ? handler.result() : (handler?.result ?? {});
+      const result = { stdout: '', stderr: '', exitCode: 0, durationMs: 1, ...partial };
+      if (result.exitCode !== 0 && !(opts?.okExitCodes ?? []).includes(result.exitCode)) {
+        const { ExecError } = await import('@homelab/core');
+        throw new ExecError({
+          command,
+          args,
+          exitCode: result.exitCode,
+          signal: undefined,
+          timedOut: false,
+          aborted: false,
+          stderr: result.stderr,
+          durationMs: 1,
+        });
+      }
+      return result;
+    },
+    start(command: string, args: readonly string[]) {
+      calls.push({ command, args });
+      throw new Error('recordingRunner: start() is not recorded here');
+    },
+  };
+  return { runner, calls };
+}
