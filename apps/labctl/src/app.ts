@@ -41,12 +41,20 @@ function netnsOptions(flags: Record<string, unknown>): NetnsOptions {
   const prefix = (flags['netns-prefix'] as string | undefined) ?? 'lab-';
   if (!/^[\w.-]{0,16}$/.test(prefix))
     throw new UsageError(`--netns-prefix: expected at most 16 letters, digits, dots, dashes, got "${prefix}"`);
-  return { source: source as NetnsSource, prefix };
+  const podmanUser = flags['podman-user'] as string | undefined;
+  if (podmanUser !== undefined && !/^[a-z_][\w.-]*$/i.test(podmanUser))
+    throw new UsageError(`--podman-user: expected a user name, got "${podmanUser}"`);
+  return { source: source as NetnsSource, prefix, ...(podmanUser ? { podmanUser } : {}) };
 }
 
 const netnsFlags = {
   'netns-from': { type: 'string', description: 'where namespaces come from: podman (container PIDs) or named (/run/netns) [podman]' },
   'netns-prefix': { type: 'string', description: 'netns names are <prefix><container> (and <prefix>host when named) [lab-]' },
+} as const;
+
+const wireFlags = {
+  ...netnsFlags,
+  'podman-user': { type: 'string', description: 'rootless podman: run podman inspect as this user (runuser -u USER)' },
 } as const;
 
 export function buildCli(io: LabctlIo): CliSpec {
@@ -109,7 +117,7 @@ export function buildCli(io: LabctlIo): CliSpec {
       wire: {
         usage: 'wire up|down [FILE]',
         summary: 'create (up) or remove (down) the veth pairs, addresses, routes, forwarding and rulesets; idempotent',
-        flags: netnsFlags,
+        flags: wireFlags,
         run: async ({ args, flags }) => {
           const action = args[0];
           if (action !== 'up' && action !== 'down') throw new UsageError(`wire: expected up or down, got "${action ?? ''}"`);

@@ -72,6 +72,17 @@ describe('labctl check', () => {
     expect(r.stderr.match(/bytes; the kernel allows/g)).toHaveLength(4);
   });
 
+  it('accepts the minimal lab of the README', async () => {
+    const readme = readFileSync(join(repoRoot, 'apps/labctl/README.md'), 'utf8');
+    const example = /A minimal lab \(parsed by a test\):\n\n```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const dir = await makeTempDir('labctl-readme-');
+    await writeFile(join(dir, 'lab.yaml'), example ?? '');
+    const r = await labctl(['check', join(dir, 'lab.yaml')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('ok (3 containers, 3 links)');
+  });
+
   it('prints the --help shown in the README', async () => {
     const r = await labctl(['--help']);
     const readme = readFileSync(join(repoRoot, 'apps/labctl/README.md'), 'utf8');

@@ -15,6 +15,8 @@ export interface NetnsOptions {
   source: NetnsSource;
   /** Prefix of the netns names: `<prefix><end>`. */
   prefix: string;
+  /** Rootless podman: the user whose containers these are (podman runs as them via runuser). */
+  podmanUser?: string;
 }
 
 const TIMEOUT = { timeoutMs: 20_000 };
@@ -43,7 +45,7 @@ export async function resolveNetns(runner: Runner, ends: readonly string[], opts
     return { netnsOf: (end) => `${opts.prefix}${end}`, attached: [] };
   }
   const containers = ends.filter((e) => e !== HOST);
-  const pids = await podmanPids(runner, containers);
+  const pids = await podmanPids(runner, containers, opts.podmanUser);
   const attached: string[] = [];
   for (const name of containers) {
     const ns = `${opts.prefix}${name}`;
@@ -76,11 +78,14 @@ async function sameNetns(a: string, b: string): Promise<boolean> {
   }
 }
 
-export async function podmanPids(runner: Runner, containers: readonly string[]): Promise<Map<string, number>> {
+export async function podmanPids(runner: Runner, containers: readonly string[], user?: string): Promise<Map<string, number>> {
   if (containers.length === 0) return new Map();
   let stdout: string;
+  const args = ['container', 'inspect', ...containers];
   try {
-    ({ stdout } = await runner.run('podman', ['container', 'inspect', ...containers], { timeoutMs: 60_000 }));
+    ({ stdout } = user
+      ? await runner.run('runuser', ['-u', user, '--', 'podman', ...args], { timeoutMs: 60_000 })
+      : await runner.run('podman', args, { timeoutMs: 60_000 }));
   } catch (error) {
     throw new RuntimeError(`podman container inspect failed: ${(error as Error).message}`, 'PODMAN_INSPECT', { cause: error });
   }
