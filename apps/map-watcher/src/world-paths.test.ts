@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isIgnoredPath, isRenderInput, mayContainInputs } from './world-paths.js';
+import { isIgnoredPath, isInputRoot, isRenderInput, mayContainInputs } from './world-paths.js';
 
 describe('isRenderInput', () => {
   it.each([
@@ -54,5 +54,20 @@ describe('mayContainInputs / isIgnoredPath', () => {
     expect(isIgnoredPath('dimensions/mymod/mining/level.dat', true)).toBe(true);
     expect(isIgnoredPath('dimensions/mymod/mining/level.dat')).toBe(false);
     expect(isIgnoredPath('region/r.0.0.mca', true)).toBe(false);
+  });
+});
+
+describe('isInputRoot', () => {
+  it.each([
+    ['region', true],
+    ['DIM-1/entities', true],
+    ['dimensions/mymod/mining/playerdata', true],
+    ['region/r.0.0.mca', false],
+    ['data/sub', false],
+    ['poi', false],
+    ['dimensions/mymod/region', false],
+    ['', false],
+  ])('%s -> %s', (rel, expected) => {
+    expect(isInputRoot(rel)).toBe(expected);
   });
 });

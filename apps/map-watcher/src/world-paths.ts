@@ -34,6 +34,12 @@ export function isRenderInput(rel: string): boolean {
   return false;
 }
 
+/** True for an input folder directly below a dimension root (`region`, `DIM-1/entities`, ...). */
+export function isInputRoot(rel: string): boolean {
+  const parts = segments(rel);
+  return parts.length > 0 && INPUT_DIRS.has(parts[parts.length - 1] as string) && isDimensionRoot(parts.slice(0, -1));
+}
+
 /** True for a folder that has to be traversed to reach inputs (world root, dimension roots). */
 export function mayContainInputs(rel: string): boolean {
   const parts = segments(rel);
