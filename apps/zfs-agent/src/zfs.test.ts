@@ -48,23 +48,25 @@ describe('Zfs: every call through the runner, batched where the zfs allows', () 
     expect(held).toEqual(['storage/data@zfs-agent_2026-01-01T00:00:00Z_daily', 'backup/data@zfs-agent_2026-01-01T00:00:00Z_daily']);
   });
 
-  it('release tolerates a tag that is already gone; hold tolerates one that exists', async () => {
+  it('hold and release: one process across pools; an existing or missing tag is fine, other errors are not', async () => {
     const { runner, calls } = recordingRunner([
       {
-        match: (a) => a[0] === 'release' && a.length > 3,
-        result: { exitCode: 1, stderr: "cannot release 'x' from 'p/a@s': no such tag on this dataset" },
+        match: (a) => a[0] === 'release',
+        result: { exitCode: 1, stderr: "cannot release 't' from 'p/a@s': no such tag on this dataset\n" },
       },
-      { match: (a) => a[0] === 'hold', result: { exitCode: 1, stderr: "cannot hold 'p/a@s': tag already exists on this dataset" } },
+      { match: (a) => a[0] === 'hold', result: { exitCode: 1, stderr: "cannot hold 'p/a@s': tag already exists on this dataset\n" } },
     ]);
     const zfs = new Zfs({ runner, log }, LEGACY_FEATURES);
-    await zfs.release('t', ['p/a@s', 'p/b@s']);
-    await zfs.hold('t', ['p/a@s']);
+    await zfs.release('t', ['p/a@s', 'q/b@s']);
+    await zfs.hold('t', ['p/a@s', 'q/b@s']);
     expect(calls.map((c) => c.args)).toEqual([
-      ['release', 't', 'p/a@s', 'p/b@s'],
-      ['release', 't', 'p/a@s'],
-      ['release', 't', 'p/b@s'],
-      ['hold', 't', 'p/a@s'],
+      ['release', 't', 'p/a@s', 'q/b@s'],
+      ['hold', 't', 'p/a@s', 'q/b@s'],
     ]);
+    const other = recordingRunner([
+      { match: () => true, result: { exitCode: 1, stderr: "cannot hold 'p/a@s': dataset does not exist\n" } },
+    ]);
+    await expect(new Zfs({ runner: other.runner, log }, LEGACY_FEATURES).hold('t', ['p/a@s'])).rejects.toThrow(/does not exist/);
   });
 
   it('a listing with a missing pool still parses the others; the zfs-fuse daemon being down is a clear error', async () => {

@@ -118,26 +118,23 @@ export class Zfs {
     for (const snap of snapshots) await this.run(['destroy', `${dataset}@${snap}`]);
   }
 
+  /** One `zfs hold` for all (zfs goes on past a snapshot that already has the tag). */
   async hold(tag: string, snapshots: readonly string[]): Promise<void> {
-    for (const group of groupByPool(snapshots)) {
-      try {
-        await this.run(['hold', tag, ...group]);
-      } catch (error) {
-        if (!(error instanceof ExecError && /tag already exists/.test(error.stderr))) throw error;
-      }
-    }
+    await this.tolerant(['hold', tag, ...snapshots], /tag already exists/);
   }
 
-  /** Releases our tag; a snapshot without it is fine (the release already happened). */
+  /** One `zfs release`; a snapshot without the tag is fine (zfs goes on with the others). */
   async release(tag: string, snapshots: readonly string[]): Promise<void> {
-    for (const group of groupByPool(snapshots)) {
-      try {
-        await this.run(['release', tag, ...group]);
-      } catch (error) {
-        if (!(error instanceof ExecError && /no such tag/.test(error.stderr))) throw error;
-        // zfs stops at the first snapshot without the tag: release the rest one by one.
-        if (group.length > 1) for (const one of group) await this.release(tag, [one]);
-      }
+    await this.tolerant(['release', tag, ...snapshots], /no such tag/);
+  }
+
+  private async tolerant(args: readonly string[], benign: RegExp): Promise<void> {
+    if (args.length <= 2) return;
+    try {
+      await this.run(args);
+    } catch (error) {
+      const lines = error instanceof ExecError ? error.stderr.split('\n').filter((l) => l.trim()) : [];
+      if (lines.length === 0 || !lines.every((l) => benign.test(l))) throw error;
     }
   }
 
@@ -194,6 +191,7 @@ export class Zfs {
   }
 }
 
+/** OpenZFS snapshots several datasets in one call only within one pool. */
 function groupByPool(names: readonly string[]): string[][] {
   const groups = new Map<string, string[]>();
   for (const name of names) {
