@@ -30,7 +30,7 @@ describe('mc-backup against the fake server through the real bridge and real bor
 
     // the server saw save-off, the flush, and save-on, in that order; borg ran after save-on
     expect(saveEvents(stack.mc, before)).toEqual(['off', 'flush-start', 'flushed', 'on']);
-    const steps = (run?.steps as { step: string }[]).map((s) => s.step);
+    const steps = ((run?.steps ?? []) as { step: string }[]).map((s) => s.step);
     expect(steps.indexOf('create')).toBeGreaterThan(steps.indexOf('save-on'));
     expect(savingIsOn(stack.mc)).toBe(true);
 

@@ -2,7 +2,7 @@
  * The backup stack as real processes: the fake Minecraft server writing its world, the real
  * rcon-bridge in front of it (backup socket), a real borg repository, and mc-backup runs.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -129,4 +129,34 @@ export async function verifyArchive(stack: BackupStack, archive: string): Promis
   const out = await makeTempDir('backup-verify-');
   borg(stack, ['extract', `::${archive}`], out);
   return verifyWorld(out);
+}
+
+/**
+ * Verifies many archives, a few at a time: read-only extracts with --bypass-lock can run side by
+ * side (nothing else touches the repository meanwhile).
+ */
+export async function verifyArchives(stack: BackupStack, names: string[], concurrency = 3): Promise<Map<string, WorldCheck>> {
+  const results = new Map<string, WorldCheck>();
+  const queue = [...names];
+  const worker = async () => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      const out = await makeTempDir('backup-verify-');
+      const archive = name;
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn('borg', ['extract', '--bypass-lock', `::${archive}`], {
+          env: stack.borgEnv,
+          cwd: out,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (d) => {
+          stderr += d;
+        });
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`borg extract ${archive} failed (${code}): ${stderr}`))));
+      });
+      results.set(archive, verifyWorld(out));
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return results;
 }

@@ -30,6 +30,11 @@ function run(w: World, overrides: Partial<SequenceOptions> = {}) {
 describe('runBackup: the staged sequence', () => {
   it('pauses only for the copy: save-off, flush, stage, save-on, then borg create, prune, compact', async () => {
     const w = fakeWorld();
+    // two earlier archives of today: the newest of the day and the oldest are kept, the middle one goes
+    w.borg.archives.push(
+      { name: 'world-first-today', time: w.clock.time - 2000 },
+      { name: 'world-earlier-today', time: w.clock.time - 1000 },
+    );
     const record = await run(w);
     expect(w.rec.names()).toEqual([
       'say [backup] starting a backup of the world',
@@ -42,7 +47,13 @@ describe('runBackup: the staged sequence', () => {
       'borg compact',
       'say [backup] backup finished',
     ]);
-    expect(record).toMatchObject({ status: 'success', paused: true, archive: expect.stringMatching(/^world-/), warnings: [] });
+    expect(record).toMatchObject({
+      status: 'success',
+      paused: true,
+      archive: expect.stringMatching(/^world-/),
+      warnings: [],
+      pruned: ['world-earlier-today'],
+    });
     expect(record.steps.map((s) => s.step)).toEqual([
       'connect',
       'save-off',
@@ -143,7 +154,7 @@ describe('runBackup: failure paths', () => {
     const w = fakeWorld();
     w.connector.unreachable = true;
     const record = await run(w);
-    expect(w.rec.names()).toEqual(['connect failed', 'stage', 'borg create /staging', 'borg prune', 'borg compact']);
+    expect(w.rec.names()).toEqual(['connect failed', 'stage', 'borg create /staging', 'borg prune']);
     expect(record).toMatchObject({
       status: 'success',
       paused: false,
@@ -190,11 +201,23 @@ describe('runBackup: failure paths', () => {
     w.borg.fail.prune = new Error('prune exploded');
     expect(await run(w)).toMatchObject({ status: 'failure', failedStep: 'prune' });
     const c = fakeWorld();
+    c.borg.archives.push(
+      { name: 'world-first-today', time: c.clock.time - 2000 },
+      { name: 'world-earlier-today', time: c.clock.time - 1000 },
+    );
     c.borg.fail.compact = new Error('compact exploded');
     const record = await run(c);
     expect(record.status).toBe('success');
     expect(record.warnings).toEqual(['compact failed: compact exploded']);
   });
+});
+
+it('skips compact when prune deleted nothing', async () => {
+  const w = fakeWorld();
+  const record = await run(w);
+  expect(record.pruned).toEqual([]);
+  expect(w.rec.names()).not.toContain('borg compact');
+  expect(record.steps.map((s) => s.step)).not.toContain('compact');
 });
 
 describe('resumeIfPaused', () => {

@@ -6,7 +6,7 @@ import type { RunRecord } from './state.js';
 
 /**
  * One backup run, DESIGN.md 3.4: persist paused -> save-off -> save-all flush -> stage (rsync) ->
- * save-on -> borg create from staging -> prune + compact -> record. Without a stager, borg runs
+ * save-on -> borg create from staging -> prune, and compact when prune deleted something -> record. Without a stager, borg runs
  * while paused (the old way, kept for comparison and for hosts without room for a staging copy).
  *
  * The invariant: every path out of the paused state sends save-on (error, timeout, abort), and the
@@ -144,11 +144,14 @@ export async function runBackup(deps: SequenceDeps, opts: SequenceOptions): Prom
     // Staged: borg reads the staging copy now that saving is back on. Unstaged and unpaused: the live world.
     if (deps.stager || !paused) stats = await step('create', () => deps.borg.create(opts.archive, opts.archiveDir, opts.signal));
     pruned = (await step('prune', () => deps.borg.prune(opts.keep, opts.signal))).pruned;
-    await step('compact', () => deps.borg.compact(opts.signal)).catch((err) => {
-      if (opts.signal.aborted) throw err;
-      failedStep = undefined;
-      warnings.push(`compact failed: ${errorMessage(err)}`);
-    });
+    // Only deleted archives leave space to free (an interrupted create is rolled back by borg).
+    if (pruned.length > 0) {
+      await step('compact', () => deps.borg.compact(opts.signal)).catch((err) => {
+        if (opts.signal.aborted) throw err;
+        failedStep = undefined;
+        warnings.push(`compact failed: ${errorMessage(err)}`);
+      });
+    }
   } catch (err) {
     error = err;
   }
