@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import {
   type CliSpec,
   type CommandContext,
@@ -21,12 +22,12 @@ const schema = z.object({
     .string()
     .refine((v) => v.startsWith('/') && !/[\u0000-\u001f]/.test(v), 'expected an absolute path')
     .default('/home/git/repos'),
-  GIT_SHELL_LFS_TRANSFER: z.string().min(1).default('git-lfs-transfer'),
+  GIT_SHELL_LFS_TRANSFER: z.string().min(1).optional(),
 });
 
 export const envDocs = [
   { name: 'GIT_SHELL_REPOS', description: 'the repo pool', default: '/home/git/repos' },
-  { name: 'GIT_SHELL_LFS_TRANSFER', description: 'server-side git-lfs-transfer program for LFS over SSH', default: 'git-lfs-transfer' },
+  { name: 'GIT_SHELL_LFS_TRANSFER', description: 'external git-lfs-transfer program (unset: the built-in LFS server)' },
   { ...commonEnvDocs[0]!, description: 'log level of the diagnostic lines on stderr', default: 'warn' },
 ];
 
@@ -36,6 +37,9 @@ export interface ShellIo {
   /** Where the bundle lives and which node runs it (for install-commands). */
   bundle: string;
   node: string;
+  /** The ssh channel, for the binary LFS protocol. */
+  stdin: Readable;
+  stdout: Writable;
 }
 
 function setup(ctx: CommandContext, io: ShellIo) {
@@ -173,13 +177,12 @@ export function gitShellCli(io: ShellIo): CliSpec {
       },
       'lfs-transfer': {
         usage: 'lfs-transfer <path> upload|download',
-        summary: 'git-lfs over SSH: hand the connection to the server-side git-lfs-transfer',
+        summary: 'git-lfs over SSH (what git-lfs 3.x runs as git-lfs-transfer)',
         run: async (ctx) => {
-          const { deps, config, runner } = setup(ctx, io);
-          return lfsTransfer(
-            { pool: deps.pool, home: ctx.env.HOME ?? homedir(), runner, program: config.GIT_SHELL_LFS_TRANSFER },
-            operands(ctx),
-          );
+          const { deps, config, runner, log } = setup(ctx, io);
+          const home = ctx.env.HOME ?? homedir();
+          const lfs = { pool: deps.pool, home, runner, log, program: config.GIT_SHELL_LFS_TRANSFER, stdin: io.stdin, stdout: io.stdout };
+          return lfsTransfer(lfs, operands(ctx));
         },
       },
       'install-commands': {

@@ -8,5 +8,7 @@ main(
     err: (text) => process.stderr.write(text),
     bundle: fileURLToPath(import.meta.url),
     node: process.execPath,
+    stdin: process.stdin,
+    stdout: process.stdout,
   }),
 );

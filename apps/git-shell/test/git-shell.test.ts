@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -59,10 +60,13 @@ beforeEach(async () => {
   env = { ...process.env, ...GIT_ENV, HOME: home, GIT_SHELL_REPOS: pool };
   const installed = await app('install-commands');
   expect(installed.code, installed.stderr).toBe(0);
-  // Stands in for ssh + sshd: git runs `<ssh> <host> <command>` (GIT_SSH_VARIANT=simple), and sshd
+  // Stands in for ssh + sshd: git runs `<ssh> [options] <host> <command>`, and sshd
   // would run the command under the git user's login shell, git-shell, in its home.
   const fakeSsh = join(home, 'fake-ssh');
-  await writeFile(fakeSsh, `#!/bin/sh\ncd "${home}" && exec git-shell -c "$2"\n`);
+  await writeFile(
+    fakeSsh,
+    `#!/bin/sh\n# the remote command is the last argument (git-lfs may add ssh options)\neval "cmd=\\\${$#}"\ncd "${home}" && exec git-shell -c "$cmd"\n`,
+  );
   await chmod(fakeSsh, 0o755);
   Object.assign(env, { GIT_SSH_COMMAND: fakeSsh, GIT_SSH_VARIANT: 'simple' });
 });
@@ -180,22 +184,46 @@ describe('git-shell commands under the real git-shell', () => {
     expect(await readdir(join(pool, '.trash'))).toEqual([]);
   });
 
-  it('git-lfs-transfer hands an in-pool repo to the server program and refuses other paths', async () => {
+  it('git-lfs pushes and fetches large files over ssh through the built-in git-lfs-transfer', async () => {
     expect((await gitShell('mk big')).code).toBe(0);
+    expect((await run('git', ['lfs', 'install', '--skip-repo'])).code).toBe(0);
+    expect((await run('git', ['clone', '-q', 'git@lab:repos/big', 'work'])).code).toBe(0);
+    const work = join(home, 'work');
+    await run('git', ['checkout', '-q', '-b', 'main'], work);
+    expect((await run('git', ['lfs', 'track', '*.bin'], work)).code).toBe(0);
+    const blob = randomBytes(300_000);
+    await writeFile(join(work, 'data.bin'), blob);
+    await run('git', ['add', '-A'], work);
+    expect((await run('git', ['commit', '-q', '-m', 'large file'], work)).code).toBe(0);
+    const push = await run('git', ['push', '-q', 'origin', 'main'], work);
+    expect(push.code, push.stderr).toBe(0);
+
+    const oid = createHash('sha256').update(blob).digest('hex');
+    const stored = join(pool, 'big.git', 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid);
+    expect((await readFile(stored)).equals(blob)).toBe(true);
+    // What git itself stores is only the pointer.
+    expect((await run('git', ['--git-dir', join(pool, 'big.git'), 'show', 'main:data.bin'])).stdout).toContain(`oid sha256:${oid}`);
+
+    const clone = await run('git', ['clone', '-q', 'git@lab:repos/big', 'again']);
+    expect(clone.code, clone.stderr).toBe(0);
+    expect((await readFile(join(home, 'again', 'data.bin'))).equals(blob)).toBe(true);
+  });
+
+  it('git-lfs-transfer refuses paths outside the pool and can hand off to an external program', async () => {
+    expect((await gitShell('mk big')).code).toBe(0);
+    const outside = await gitShell("git-lfs-transfer '/etc' download");
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(/not inside the repo pool/);
+    const missing = await gitShell("git-lfs-transfer 'repos/nope' download");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no repo at "repos\/nope"/);
     const fixture = join(home, 'lfs-transfer-fixture');
     await writeFile(fixture, '#!/bin/sh\necho "transfer $1 $2"\n');
     await chmod(fixture, 0o755);
     env.GIT_SHELL_LFS_TRANSFER = fixture;
-    const ok = await gitShell("git-lfs-transfer 'repos/big' upload");
-    expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toBe(`transfer ${join(pool, 'big.git')} upload\n`);
-    const outside = await gitShell("git-lfs-transfer '/etc' download");
-    expect(outside.code).toBe(2);
-    expect(outside.stderr).toMatch(/not inside the repo pool/);
-    env.GIT_SHELL_LFS_TRANSFER = join(home, 'missing-program');
-    const missing = await gitShell("git-lfs-transfer 'repos/big' download");
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/needs a git-lfs-transfer server program/);
+    const external = await gitShell("git-lfs-transfer 'repos/big' upload");
+    expect(external.code, external.stderr).toBe(0);
+    expect(external.stdout).toBe(`transfer ${join(pool, 'big.git')} upload\n`);
   });
 
   it('runs no other program: git-shell refuses commands that are not installed', async () => {
