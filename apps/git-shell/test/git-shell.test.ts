@@ -1,75 +1,11 @@
-import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { readRepoMeta } from '@homelab/git-pool';
-import { appBundle, makeTempDir, useCleanup } from '@homelab/testkit';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { appBundle } from '@homelab/testkit';
+import { describe, expect, it } from 'vitest';
+import { app, gitShell, home, pool, run, tree, useGitHome } from './shell-fixture.js';
 
-const execFileP = promisify(execFile);
-useCleanup();
-
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.org',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.org',
-  GIT_CONFIG_NOSYSTEM: '1',
-};
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-let home: string;
-let pool: string;
-let env: Record<string, string | undefined>;
-
-async function run(cmd: string, args: string[], cwd = home): Promise<Result> {
-  try {
-    const { stdout, stderr } = await execFileP(cmd, args, { cwd, env, timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** What an ssh login of the git user runs: the real `git-shell -c "<command line>"` in its home. */
-const gitShell = (line: string) => run('git-shell', ['-c', line]);
-/** The bundled app directly, with exact argument arrays (for bytes git-shell's splitter would mangle). */
-const app = (...args: string[]) => run(process.execPath, [appBundle('git-shell'), ...args]);
-
-async function tree(dir: string, prefix = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const rel = `${prefix}${entry.name}`;
-    out.push(rel);
-    if (entry.isDirectory() && entry.name !== 'objects' && entry.name !== 'hooks')
-      out.push(...(await tree(join(dir, entry.name), `${rel}/`)));
-  }
-  return out.sort();
-}
-
-beforeEach(async () => {
-  home = await makeTempDir('git-home-');
-  pool = join(home, 'repos');
-  env = { ...process.env, ...GIT_ENV, HOME: home, GIT_SHELL_REPOS: pool };
-  const installed = await app('install-commands');
-  expect(installed.code, installed.stderr).toBe(0);
-  // Stands in for ssh + sshd: git runs `<ssh> [options] <host> <command>`, and sshd
-  // would run the command under the git user's login shell, git-shell, in its home.
-  const fakeSsh = join(home, 'fake-ssh');
-  await writeFile(
-    fakeSsh,
-    `#!/bin/sh\n# the remote command is the last argument (git-lfs may add ssh options)\neval "cmd=\\\${$#}"\ncd "${home}" && exec git-shell -c "$cmd"\n`,
-  );
-  await chmod(fakeSsh, 0o755);
-  Object.assign(env, { GIT_SSH_COMMAND: fakeSsh, GIT_SSH_VARIANT: 'simple' });
-});
+useGitHome();
 
 describe('git-shell commands under the real git-shell', () => {
   it('installs one executable per command into ~/git-shell-commands', async () => {
@@ -182,48 +118,6 @@ describe('git-shell commands under the real git-shell', () => {
     expect((await run('git', ['--git-dir', join(pool, 'tools/fabric.git'), 'fsck', '--no-progress'])).code).toBe(0);
     expect((await gitShell('trash')).stdout).toBe('(trash is empty)\n');
     expect(await readdir(join(pool, '.trash'))).toEqual([]);
-  });
-
-  it('git-lfs pushes and fetches large files over ssh through the built-in git-lfs-transfer', async () => {
-    expect((await gitShell('mk big')).code).toBe(0);
-    expect((await run('git', ['lfs', 'install', '--skip-repo'])).code).toBe(0);
-    expect((await run('git', ['clone', '-q', 'git@lab:repos/big', 'work'])).code).toBe(0);
-    const work = join(home, 'work');
-    await run('git', ['checkout', '-q', '-b', 'main'], work);
-    expect((await run('git', ['lfs', 'track', '*.bin'], work)).code).toBe(0);
-    const blob = randomBytes(300_000);
-    await writeFile(join(work, 'data.bin'), blob);
-    await run('git', ['add', '-A'], work);
-    expect((await run('git', ['commit', '-q', '-m', 'large file'], work)).code).toBe(0);
-    const push = await run('git', ['push', '-q', 'origin', 'main'], work);
-    expect(push.code, push.stderr).toBe(0);
-
-    const oid = createHash('sha256').update(blob).digest('hex');
-    const stored = join(pool, 'big.git', 'lfs', 'objects', oid.slice(0, 2), oid.slice(2, 4), oid);
-    expect((await readFile(stored)).equals(blob)).toBe(true);
-    // What git itself stores is only the pointer.
-    expect((await run('git', ['--git-dir', join(pool, 'big.git'), 'show', 'main:data.bin'])).stdout).toContain(`oid sha256:${oid}`);
-
-    const clone = await run('git', ['clone', '-q', 'git@lab:repos/big', 'again']);
-    expect(clone.code, clone.stderr).toBe(0);
-    expect((await readFile(join(home, 'again', 'data.bin'))).equals(blob)).toBe(true);
-  });
-
-  it('git-lfs-transfer refuses paths outside the pool and can hand off to an external program', async () => {
-    expect((await gitShell('mk big')).code).toBe(0);
-    const outside = await gitShell("git-lfs-transfer '/etc' download");
-    expect(outside.code).toBe(2);
-    expect(outside.stderr).toMatch(/not inside the repo pool/);
-    const missing = await gitShell("git-lfs-transfer 'repos/nope' download");
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/no repo at "repos\/nope"/);
-    const fixture = join(home, 'lfs-transfer-fixture');
-    await writeFile(fixture, '#!/bin/sh\necho "transfer $1 $2"\n');
-    await chmod(fixture, 0o755);
-    env.GIT_SHELL_LFS_TRANSFER = fixture;
-    const external = await gitShell("git-lfs-transfer 'repos/big' upload");
-    expect(external.code, external.stderr).toBe(0);
-    expect(external.stdout).toBe(`transfer ${join(pool, 'big.git')} upload\n`);
   });
 
   it('runs no other program: git-shell refuses commands that are not installed', async () => {
