@@ -44,7 +44,10 @@ function netnsOptions(flags: Record<string, unknown>): NetnsOptions {
   const podmanUser = flags['podman-user'] as string | undefined;
   if (podmanUser !== undefined && !/^[a-z_][\w.-]*$/i.test(podmanUser))
     throw new UsageError(`--podman-user: expected a user name, got "${podmanUser}"`);
-  return { source: source as NetnsSource, prefix, ...(podmanUser ? { podmanUser } : {}) };
+  const containerPrefix = flags['container-prefix'] as string | undefined;
+  if (containerPrefix !== undefined && !/^[\w.-]*$/.test(containerPrefix))
+    throw new UsageError(`--container-prefix: expected letters, digits, dots, dashes, got "${containerPrefix}"`);
+  return { source: source as NetnsSource, prefix, ...(podmanUser ? { podmanUser } : {}), ...(containerPrefix ? { containerPrefix } : {}) };
 }
 
 const netnsFlags = {
@@ -55,6 +58,7 @@ const netnsFlags = {
 const wireFlags = {
   ...netnsFlags,
   'podman-user': { type: 'string', description: 'rootless podman: run podman inspect as this user (runuser -u USER)' },
+  'container-prefix': { type: 'string', description: 'podman container names are <prefix><container> [none]' },
 } as const;
 
 export function buildCli(io: LabctlIo): CliSpec {

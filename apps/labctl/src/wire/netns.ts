@@ -17,6 +17,8 @@ export interface NetnsOptions {
   prefix: string;
   /** Rootless podman: the user whose containers these are (podman runs as them via runuser). */
   podmanUser?: string;
+  /** podman container names are `<containerPrefix><container>` (default: the container's name). */
+  containerPrefix?: string;
 }
 
 const TIMEOUT = { timeoutMs: 20_000 };
@@ -45,7 +47,15 @@ export async function resolveNetns(runner: Runner, ends: readonly string[], opts
     return { netnsOf: (end) => `${opts.prefix}${end}`, attached: [] };
   }
   const containers = ends.filter((e) => e !== HOST);
-  const pids = await podmanPids(runner, containers, opts.podmanUser);
+  const cp = opts.containerPrefix ?? '';
+  const byPodmanName = await podmanPids(
+    runner,
+    containers.map((c) => `${cp}${c}`),
+    opts.podmanUser,
+  );
+  const pids = new Map(
+    containers.flatMap((c) => (byPodmanName.has(`${cp}${c}`) ? [[c, byPodmanName.get(`${cp}${c}`) as number] as const] : [])),
+  );
   const attached: string[] = [];
   for (const name of containers) {
     const ns = `${opts.prefix}${name}`;
@@ -63,10 +73,31 @@ export async function resolveNetns(runner: Runner, ends: readonly string[], opts
   return { netnsOf: (end) => (end === HOST ? undefined : `${opts.prefix}${end}`), attached };
 }
 
-/** Names of attached namespaces of a lab, for `down` in podman mode (does not need running containers). */
+/**
+ * Names of attached namespaces of a lab, for `down`/`status` in podman mode (no running container
+ * needed). A name that is no namespace mount (an attach made inside another mount namespace leaves an
+ * empty file) is removed and skipped.
+ */
 export async function attachedNames(runner: Runner, ends: readonly string[], prefix: string): Promise<string[]> {
   const existing = await listNetns(runner);
-  return ends.filter((e) => e !== HOST && existing.has(`${prefix}${e}`)).map((e) => `${prefix}${e}`);
+  const names: string[] = [];
+  for (const e of ends) {
+    const ns = `${prefix}${e}`;
+    if (e === HOST || !existing.has(ns)) continue;
+    if (await isNetnsMount(`/run/netns/${ns}`)) names.push(ns);
+    else await runner.run('ip', ['netns', 'delete', ns], TIMEOUT).catch(() => undefined);
+  }
+  return names;
+}
+
+/** nsfs files share one device: a netns bind mount has it, a leftover empty file does not. */
+async function isNetnsMount(path: string): Promise<boolean> {
+  try {
+    const [file, own] = await Promise.all([stat(path), stat('/proc/self/ns/net')]);
+    return file.dev === own.dev;
+  } catch {
+    return false;
+  }
 }
 
 async function sameNetns(a: string, b: string): Promise<boolean> {
