@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { useCleanup, waitFor } from '@homelab/testkit';
+import { describe, expect, it } from 'vitest';
+import {
+  archiveNames,
+  finishedRun,
+  readState,
+  runBackupCli,
+  saveEvents,
+  savingIsOn,
+  startBackup,
+  startBackupStack,
+  verifyArchive,
+  worldFiles,
+} from './backup-helpers.js';
+
+useCleanup();
+
+const started = (proc: { stdout: string[] }, what: string) =>
+  proc.stdout.some((l) => l.includes(`"borg":"${what}"`) && l.includes('process start'));
+
+describe('mc-backup failure paths (fake server, real bridge, real borg)', () => {
+  it('borg create fails (repository unreachable): save-on sent, prune not run, failure recorded and notified', async () => {
+    const stack = await startBackupStack();
+    const bodies: Record<string, unknown>[] = [];
+    const server = createServer((req, res) => {
+      let data = '';
+      req.on('data', (c) => {
+        data += c;
+      });
+      req.on('end', () => {
+        bodies.push(JSON.parse(data));
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const before = stack.mc.proc.stdout.length;
+      const { code, proc } = await runBackupCli(stack, ['now'], {
+        BORG_REPO: join(stack.dir, 'unreachable-repo'),
+        BACKUP_NOTIFY_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+        BACKUP_NOTIFY_ON: 'failure',
+      });
+      expect(code, proc.output.slice(-2000)).toBe(1);
+      expect(saveEvents(stack.mc, before)).toEqual(['off', 'flush-start', 'flushed', 'on']);
+      expect(started(proc, 'create')).toBe(true);
+      expect(started(proc, 'prune')).toBe(false);
+      expect(readState(stack)).toMatchObject({
+        paused: null,
+        lastRun: { status: 'failure', failedStep: 'create', error: expect.stringMatching(/unreachable-repo/) },
+        lastSuccess: null,
+      });
+      await waitFor(() => bodies.length > 0, { what: 'the failure notification' });
+      expect(bodies[0]).toMatchObject({ source: 'mc-backup', status: 'failure', failedStep: 'create', paused: true });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('save-all flush times out: save-on sent, no archive made, a clear error', async () => {
+    // slow chunk writes: the flush takes longer than the 100 ms the backup allows it
+    const stack = await startBackupStack({ mcArgs: ['--write-gap-ms', '300'], env: { BACKUP_FLUSH_TIMEOUT: '100ms' } });
+    const before = stack.mc.proc.stdout.length;
+    const { code, proc } = await runBackupCli(stack, ['now']);
+    expect(code, proc.output.slice(-2000)).toBe(1);
+    const run = finishedRun(proc);
+    expect(run).toMatchObject({
+      status: 'failure',
+      failedStep: 'save-all flush',
+      error: expect.stringMatching(/save-all flush.*no reply within 100 ms/),
+    });
+    expect(proc.stdout.some((l) => l.includes('"command":"rsync"'))).toBe(false);
+    expect(started(proc, 'create')).toBe(false);
+    expect(archiveNames(stack)).toEqual([]);
+    // save-on went out (queued behind the flush by the bridge) before the process ended
+    await waitFor(() => saveEvents(stack.mc, before).includes('on'), { what: 'save-on in the server log' });
+    expect(saveEvents(stack.mc, before).filter((e) => e !== 'flush-start' && e !== 'flushed')).toEqual(['off', 'on']);
+    expect(readState(stack)).toMatchObject({ paused: null });
+  });
+
+  it('bridge unreachable (server down): the backup is taken unpaused and the run says so', async () => {
+    const stack = await startBackupStack();
+    await stack.mc.stop();
+    await stack.bridge.proc.stop();
+    const { code, proc } = await runBackupCli(stack, ['now']);
+    expect(code, proc.output.slice(-2000)).toBe(0);
+    const run = finishedRun(proc);
+    expect(run).toMatchObject({ status: 'success', paused: false, unpausedReason: expect.stringMatching(/unreachable.*without pausing/) });
+    expect(run?.freezeMs).toBeUndefined();
+    expect(proc.logs().some((l) => l.level === 'warn' && l.msg === 'RCON endpoint unreachable: backing up without pausing')).toBe(true);
+    expect(await verifyArchive(stack, String(run?.archive))).toMatchObject({ ok: true, files: worldFiles(4) });
+  });
+
+  it('two `now` at once: the second is refused while the first runs, and touches nothing', async () => {
+    const stack = await startBackupStack();
+    // a big file makes the first run last a few seconds
+    writeFileSync(join(stack.mc.world, 'big.bin'), randomBytes(64 * 1024 * 1024));
+    const before = stack.mc.proc.stdout.length;
+    const first = startBackup(stack, ['now']);
+    await waitFor(() => first.stdout.some((l) => l.includes('"msg":"backup starting"')), {
+      timeoutMs: 30_000,
+      what: 'the first run to start',
+    });
+    const second = await runBackupCli(stack, ['now']);
+    expect(second.code).toBe(1);
+    expect(second.proc.stderr.join('\n')).toContain(`another backup is running (pid ${first.pid}); refusing to start a second one`);
+    expect(first.exitInfo).toBeUndefined();
+    const exit = await first.waitExit(60_000);
+    expect(exit.code, first.output.slice(-2000)).toBe(0);
+    // exactly one pause: the second run sent nothing
+    expect(saveEvents(stack.mc, before)).toEqual(['off', 'flush-start', 'flushed', 'on']);
+    expect(savingIsOn(stack.mc)).toBe(true);
+    expect(archiveNames(stack)).toHaveLength(1);
+  });
+});
