@@ -15,7 +15,9 @@ describe('rcon-bridge README', () => {
     for (const doc of bridgeEnvDocs) {
       expect(readme).toContain(`\`${doc.name}`);
       if (doc.default)
-        expect(readme).toMatch(new RegExp(`\\| \`${doc.name}\`[^\\n]*\\| \`${doc.default.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\` \\|`));
+        expect(readme).toMatch(
+          new RegExp(`\\|\\s*\`${doc.name}\`[^\\n]*\\|\\s*\`${doc.default.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\`\\s*\\|`),
+        );
     }
   });
 });

@@ -97,13 +97,15 @@ describe('fake Minecraft server: RCON quirks of vanilla', () => {
   });
 
   it('shares one output buffer between connections (replies mix when two run at once)', async () => {
-    const mc = await startFakeMinecraft({ args: ['--command-delay-ms', '150'] });
+    const mc = await startFakeMinecraft({ args: ['--command-delay-ms', '400'] });
     const a = new RconClient({ target: { host: '127.0.0.1', port: mc.port }, password: mc.password });
     const b = new RconClient({ target: { host: '127.0.0.1', port: mc.port }, password: mc.password });
     clients.push(a, b);
     await Promise.all([a.connect(), b.connect()]);
     const [ra, rb] = await Promise.all([a.command('bigreply 5'), b.command('time query gametime')]);
-    expect(`${ra}|${rb}`).toMatch(/01234The time is \d+/);
+    // Both cleared the one buffer before either ran; whichever ran second reads both outputs.
+    const mixed = [ra, rb].filter((r) => /^(01234The time is \d+|The time is \d+01234)$/.test(r));
+    expect(mixed).toHaveLength(1);
   });
 });
 
