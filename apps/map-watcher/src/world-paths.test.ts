@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isIgnoredPath, isInputRoot, isRenderInput, mayContainInputs } from './world-paths.js';
+import { isInputRoot, isRenderInput, mayContainInputs } from './world-paths.js';
 
 describe('isRenderInput', () => {
   it.each([
@@ -33,27 +33,21 @@ describe('isRenderInput', () => {
   });
 });
 
-describe('mayContainInputs / isIgnoredPath', () => {
+describe('mayContainInputs', () => {
   it.each([
-    ['', true, false],
-    ['DIM-1', true, false],
-    ['DIM7', true, false],
-    ['dimensions', true, false],
-    ['dimensions/mymod', true, false],
-    ['dimensions/mymod/mining', true, false],
-    ['poi', false, true],
-    ['datapacks', false, true],
-    ['region', false, false],
-    ['session.lock', false, true],
-  ])('%s: may contain %s, ignored %s', (rel, may, ignored) => {
-    expect(mayContainInputs(rel)).toBe(may);
-    expect(isIgnoredPath(rel)).toBe(ignored);
-  });
-
-  it('ignores plain files outside input folders once stats say they are files', () => {
-    expect(isIgnoredPath('dimensions/mymod/mining/level.dat', true)).toBe(true);
-    expect(isIgnoredPath('dimensions/mymod/mining/level.dat')).toBe(false);
-    expect(isIgnoredPath('region/r.0.0.mca', true)).toBe(false);
+    ['', true],
+    ['DIM-1', true],
+    ['DIM7', true],
+    ['dimensions', true],
+    ['dimensions/mymod', true],
+    ['dimensions/mymod/mining', true],
+    ['poi', false],
+    ['datapacks', false],
+    ['region', false],
+    ['session.lock', false],
+    ['.git', false],
+  ])('%s -> %s', (rel, expected) => {
+    expect(mayContainInputs(rel)).toBe(expected);
   });
 });
 

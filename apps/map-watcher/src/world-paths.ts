@@ -48,10 +48,3 @@ export function mayContainInputs(rel: string): boolean {
   if (parts[0] === 'dimensions') return true;
   return parts.length === 1 && VANILLA_DIMENSION.test(parts[0] as string);
 }
-
-/** The watcher's filter: true for paths it must not watch. `isFile` when known (from stats). */
-export function isIgnoredPath(rel: string, isFile?: boolean): boolean {
-  if (isRenderInput(rel)) return false;
-  if (isFile === true) return true;
-  return !mayContainInputs(rel);
-}

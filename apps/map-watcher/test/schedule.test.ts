@@ -31,7 +31,7 @@ describe('render schedule with a real watcher and renderer', () => {
     const setup = await mapSetup();
     const app = await startWatcher(setup, { MAP_DEBOUNCE: '500ms' });
     await waitForRuns(setup, 1);
-    await setup.fake.setControl({ renderDelayMs: 3_000 });
+    await setup.fake.setControl({ renderDelayMs: 4_000 });
     await writeFile(join(setup.world, 'region', 'r.0.0.mca'), 'start a slow render');
     await waitFor(async () => (await setup.fake.starts()).length === 2, { what: 'the slow render to start' });
     for (let i = 0; i < 10; i++) {
