@@ -24,7 +24,8 @@ describe('rcon-bridge upstream reconnects', () => {
     const started = Date.now();
     const reply = await client.command('list');
     expect(reply).toMatch(/^rcon-bridge: error: not connected to RCON at 127\.0\.0\.1:\d+ \(reconnecting\)/);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Far below the 120 s command timeout: it failed at once instead of waiting.
+    expect(Date.now() - started).toBeLessThan(5_000);
 
     const again = startProcess(process.execPath, mc.argv, { label: 'fake-minecraft-restarted' });
     await again.waitForLine(/RCON running on/);
