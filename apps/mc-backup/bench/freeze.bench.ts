@@ -1,0 +1,135 @@
+// Freeze window (save-off to save-on, as mc-backup measures it) of the staged sequence vs.
+// borg-while-paused (BACKUP_STAGING=none), on a generated 1 GiB world of which 2% of the region
+// files changed since the previous backup. Both run the bundled mc-backup against the fake server.
+import { spawnSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  appBundle,
+  type BenchRow,
+  makeTempDir,
+  removeTempDirs,
+  reportBench,
+  startFakeMinecraft,
+  startProcess,
+  stopAllProcesses,
+} from '../../../packages/testkit/src/index.js';
+
+const WORLD_BYTES = 1024 ** 3;
+const REGION_BYTES = 2 * 1024 ** 2;
+const REGIONS = WORLD_BYTES / REGION_BYTES;
+const CHANGED = Math.round(REGIONS * 0.02);
+
+const buffer = Buffer.allocUnsafe(REGION_BYTES);
+
+/** Writes one region file of fresh random bytes (unique content: borg cannot deduplicate it away). */
+function writeRegion(path: string): void {
+  randomFillSync(buffer);
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, buffer);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function regionPath(world: string, i: number): string {
+  // coordinates far from the fake server's own few regions
+  return join(world, 'region', `r.${100 + (i % 32)}.${100 + Math.floor(i / 32)}.mca`);
+}
+
+async function generateWorld(world: string): Promise<void> {
+  mkdirSync(join(world, 'region'), { recursive: true });
+  for (let i = 0; i < REGIONS; i++) writeRegion(regionPath(world, i));
+}
+
+/** Rewrites 2% of the region files, spread over the world. */
+function changeSome(world: string, round: number): void {
+  const step = Math.floor(REGIONS / CHANGED);
+  for (let k = 0; k < CHANGED; k++) writeRegion(regionPath(world, (k * step + round) % REGIONS));
+}
+
+interface Mode {
+  name: string;
+  staging: string | 'none';
+}
+
+async function measure(
+  mode: Mode,
+  world: string,
+  mc: { port: number; password: string },
+): Promise<{ freezeMs: number; durationMs: number }> {
+  const dir = await makeTempDir(`mc-backup-bench-${mode.name}-`);
+  const env = {
+    BORG_BASE_DIR: join(dir, 'borg-base'),
+    BORG_REPO: join(dir, 'repo'),
+    BACKUP_SOURCE: world,
+    BACKUP_STAGING: mode.staging === 'none' ? 'none' : join(dir, 'staging'),
+    BACKUP_STATE_DIR: join(dir, 'state'),
+    BACKUP_RCON_SOCKET: `127.0.0.1:${mc.port}`,
+    BACKUP_RCON_PASSWORD: mc.password,
+    BACKUP_ANNOUNCE: 'off',
+    LOG_LEVEL: 'info',
+  };
+  const init = spawnSync('borg', ['init', '--encryption', 'none'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(`borg init: ${init.stderr}`);
+  const once = async () => {
+    const proc = startProcess(process.execPath, [appBundle('mc-backup'), 'now'], { env, label: `mc-backup ${mode.name}` });
+    const exit = await proc.waitExit(15 * 60_000);
+    const run = proc.logs().find((l) => l.msg === 'backup finished')?.run as
+      | { freezeMs: number; durationMs: number; paused: boolean }
+      | undefined;
+    if (exit.code !== 0 || !run?.paused) throw new Error(`${mode.name} backup failed:\n${proc.output.slice(-3000)}`);
+    return run;
+  };
+  await once(); // the previous backup: everything is new
+  changeSome(world, mode.name === 'staged' ? 0 : 1);
+  const run = await once();
+  process.stderr.write(`${mode.name}: freeze ${run.freezeMs} ms, whole run ${run.durationMs} ms\n`);
+  return run;
+}
+
+async function main(): Promise<void> {
+  const base = await makeTempDir('mc-backup-bench-');
+  const world = join(base, 'world');
+  const t0 = Date.now();
+  await generateWorld(world);
+  process.stderr.write(
+    `generated ${REGIONS} region files (${WORLD_BYTES / 1024 ** 3} GiB) in ${Date.now() - t0} ms; ${CHANGED} change per round\n`,
+  );
+  const mc = await startFakeMinecraft({ world, args: ['--regions', '4', '--region-kib', '64', '--write-interval-ms', '50'] });
+
+  const baseline = await measure({ name: 'paused', staging: 'none' }, world, mc);
+  const staged = await measure({ name: 'staged', staging: 'staging' }, world, mc);
+
+  const ratio = staged.freezeMs / baseline.freezeMs;
+  const rows: BenchRow[] = [
+    {
+      bench: 'backup',
+      metric: 'freeze window (save-off to save-on), 1 GiB world, 2% regions changed',
+      value: staged.freezeMs,
+      unit: 'ms',
+      baseline: baseline.freezeMs,
+      baselineLabel: 'borg while paused',
+      goal: 'ratio <= 0.25',
+      met: ratio <= 0.25,
+    },
+    {
+      bench: 'backup',
+      metric: 'whole run (staged incl. borg after save-on)',
+      value: staged.durationMs,
+      unit: 'ms',
+      baseline: baseline.durationMs,
+      baselineLabel: 'borg while paused',
+    },
+  ];
+  reportBench(rows);
+}
+
+try {
+  await main();
+} finally {
+  await stopAllProcesses();
+  await removeTempDirs();
+}
