@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { readRepoMeta } from '@homelab/git-pool';
 import { appBundle, makeTempDir, useCleanup } from '@homelab/testkit';
 import { beforeEach, expect } from 'vitest';
 
