@@ -15,7 +15,7 @@ const run = promisify(execFile);
 
 describe('rcon-bridge with outside peers', () => {
   it('rconclt and npm rcon-client through socat run list and get the right answer', async () => {
-    const { socket, mc } = await startBridge({ env: { BRIDGE_SOCKET_PASSWORD: 'bridge-pw' }, mc: { players: ['alice', 'bob'] } });
+    const { socket, mc, bridge } = await startBridge({ env: { BRIDGE_SOCKET_PASSWORD: 'bridge-pw' }, mc: { players: ['alice', 'bob'] } });
     const port = await socatTo(socket);
     const expected = 'There are 2 of a max of 20 players online: alice, bob';
     const { stdout } = await run('rconclt', ['-t', '10', `bridge-pw@127.0.0.1:${port}`, 'list'], { timeout: 20_000 });
@@ -31,8 +31,10 @@ describe('rcon-bridge with outside peers', () => {
     expect(await rc.send('list')).toBe(expected);
     expect(await rc.send('time query gametime')).toMatch(/^The time is \d+$/);
     expect(upstreamTrouble(mc)).toEqual([]);
-    // The upstream password never left: outside peers only know the bridge's.
+    // The upstream password never left: outside peers only know the bridge's; no log line shows either.
     expect(mc.password).not.toBe('bridge-pw');
+    expect(bridge.proc.output).not.toContain(mc.password);
+    expect(bridge.proc.output).not.toContain('bridge-pw');
   });
 
   it('our client over the unix socket gets a 20,000-char non-ASCII bigreply whole and in order', async () => {

@@ -119,14 +119,26 @@ describe('rcon-bridge supervision', () => {
     expect(first.stdout.join('\n') + diverged.stdout.join('\n')).not.toMatch(/minecraft server started/);
   });
 
-  it('exits with the server when it stops by itself (stop from a client)', async () => {
+  it('exits with the server when it stops by itself (stop from a client); "rcon-bridge -- CMD" works too', async () => {
     const { tree } = await repos();
     const { args, env, socket } = await bridgeArgs(tree);
-    const bridge = await startApp('rcon-bridge', args, { env });
+    const bridge = await startApp('rcon-bridge', args.slice(1), { env });
     const client = new RconClient({ target: { path: socket }, password: '', reconnect: false });
     closers.push(() => client.close());
     expect(await client.command('stop')).toBe('Stopping the server');
     expect(await bridge.proc.waitExit(20_000)).toMatchObject({ code: 0 });
     expect(bridge.proc.stdout.join('\n')).toMatch(/minecraft server exited by itself/);
+  });
+
+  it('forwards SIGHUP to the server (which saves and exits 129, like the JVM) and exits with its code', async () => {
+    const { tree } = await repos();
+    const { args, env } = await bridgeArgs(tree);
+    const bridge = await startApp('rcon-bridge', args, { env });
+    bridge.proc.signal('SIGHUP');
+    expect(await bridge.proc.waitExit(20_000)).toMatchObject({ code: 129 });
+    const out = bridge.proc.stdout.join('\n');
+    expect(out).toMatch(/"signal":"SIGHUP".*forwarding signal to the server/);
+    expect(out).toMatch(/All dimensions are saved/);
+    expect(out).not.toMatch(/Stopping the server/);
   });
 });

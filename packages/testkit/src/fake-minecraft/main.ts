@@ -84,9 +84,10 @@ async function shutdown(code: number): Promise<void> {
   return stopping;
 }
 
-// The JVM runs its shutdown hook (which saves) on SIGTERM/SIGINT and exits with 128 + signal.
+// The JVM runs its shutdown hook (which saves) on SIGTERM/SIGINT/SIGHUP and exits with 128 + signal.
 process.on('SIGTERM', () => void shutdown(143));
 process.on('SIGINT', () => void shutdown(130));
+process.on('SIGHUP', () => void shutdown(129));
 
 log.info('Starting minecraft server version 1.21.1');
 log.info(`Preparing level "${worldDir.split('/').pop() ?? 'world'}"`);
