@@ -82,9 +82,18 @@ describe('mc-backup failure paths (fake server, real bridge, real borg)', () => 
     expect(readState(stack)).toMatchObject({ paused: null });
   });
 
-  it('bridge unreachable (server down): the backup is taken unpaused and the run says so', async () => {
+  it('bridge unreachable, or up with the server down: the backup is taken unpaused and the run says so', async () => {
     const stack = await startBackupStack();
     await stack.mc.stop();
+    // the bridge answers, but has no server behind it
+    const behind = await runBackupCli(stack, ['now']);
+    expect(behind.code, behind.proc.output.slice(-2000)).toBe(0);
+    expect(finishedRun(behind.proc)).toMatchObject({
+      status: 'success',
+      paused: false,
+      unpausedReason: expect.stringMatching(/not connected.*without pausing/),
+    });
+
     await stack.bridge.proc.stop();
     const { code, proc } = await runBackupCli(stack, ['now']);
     expect(code, proc.output.slice(-2000)).toBe(0);
@@ -93,6 +102,7 @@ describe('mc-backup failure paths (fake server, real bridge, real borg)', () => 
     expect(run?.freezeMs).toBeUndefined();
     expect(proc.logs().some((l) => l.level === 'warn' && l.msg === 'RCON endpoint unreachable: backing up without pausing')).toBe(true);
     expect(await verifyArchive(stack, String(run?.archive))).toMatchObject({ ok: true, files: worldFiles(4) });
+    expect(readState(stack)).toMatchObject({ paused: null });
   });
 
   it('two `now` at once: the second is refused while the first runs, and touches nothing', async () => {

@@ -163,6 +163,16 @@ describe('runBackup: failure paths', () => {
     expect(record.failedStep).toBeUndefined();
   });
 
+  it('bridge up but the server down: no pause, no save-on, backs up and says so', async () => {
+    const w = fakeWorld();
+    w.connector.behaviours['save-off'] = 'rcon-bridge: error: not connected to RCON at 127.0.0.1:25575 (reconnecting)';
+    const record = await run(w, { announce: 'off' });
+    expect(w.rec.names()).toEqual(['save-off', 'stage', 'borg create /staging', 'borg prune']);
+    expect(record).toMatchObject({ status: 'success', paused: false, unpausedReason: expect.stringMatching(/not connected.*without pausing/) });
+    expect(record.freezeMs).toBeUndefined();
+    expect(w.state.current.paused).toBeNull();
+  });
+
   it('aborted (SIGTERM) during the copy: save-on is sent, the run is recorded as aborted', async () => {
     const w = fakeWorld();
     w.stager.behaviour = 'hang';

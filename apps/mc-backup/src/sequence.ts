@@ -45,7 +45,14 @@ export interface SequenceOptions {
 const FAILED_REPLY = /unknown|refus|not allowed|denied|unable|failed|error|incorrect/i;
 
 export class RconReplyError extends Error {
-  override readonly name = 'RconReplyError';
+  override readonly name: string = 'RconReplyError';
+}
+
+/** The bridge's reply when its upstream server is down (rcon-bridge README): nothing went upstream. */
+const BRIDGE_NOT_CONNECTED = /^rcon-bridge: error: not connected/;
+
+export class ServerDownError extends RconReplyError {
+  override readonly name = 'ServerDownError';
 }
 
 export async function runBackup(deps: SequenceDeps, opts: SequenceOptions): Promise<RunRecord> {
@@ -81,6 +88,7 @@ export async function runBackup(deps: SequenceDeps, opts: SequenceOptions): Prom
     if (!rcon) throw new Error('no RCON connection');
     try {
       const reply = await rcon.command(text, { timeoutMs, signal: opts.signal });
+      if (BRIDGE_NOT_CONNECTED.test(reply)) throw new ServerDownError(reply.trim());
       if (FAILED_REPLY.test(reply)) throw new RconReplyError(`"${text}" was refused or failed: ${reply.trim()}`);
       return reply;
     } catch (err) {
@@ -115,28 +123,48 @@ export async function runBackup(deps: SequenceDeps, opts: SequenceOptions): Prom
       // Persisted before save-off: a process killed from here on sends save-on at its next start.
       await deps.state.update((s) => ({ ...s, paused: { since: clock.now(), pid: opts.pid, run: opts.id } }));
       let freezeStart: number | undefined;
+      let serverDown = false;
       try {
-        await step('save-off', () => command('save-off', opts.commandTimeoutMs));
-        freezeStart = clock.now();
-        await step('save-all flush', () => command('save-all flush', opts.flushTimeoutMs));
-        if (deps.stager) {
-          const stager = deps.stager;
-          staged = await step('stage', () => stager.stage(opts.signal));
-        } else {
-          stats = await step('create', () => deps.borg.create(opts.archive, opts.archiveDir, opts.signal));
+        await step('save-off', () => command('save-off', opts.commandTimeoutMs)).catch((err) => {
+          if (!(err instanceof ServerDownError)) throw err;
+          // The bridge is up but the server is not: nothing was sent, and nothing is writing the world.
+          serverDown = true;
+          failedStep = undefined;
+          unpausedReason = `${err.message}: the server is not writing, backing up without pausing`;
+          log.warn({ reply: err.message }, 'the server behind the bridge is down: backing up without pausing');
+        });
+        if (!serverDown) {
+          freezeStart = clock.now();
+          await step('save-all flush', () => command('save-all flush', opts.flushTimeoutMs));
+          if (deps.stager) {
+            const stager = deps.stager;
+            staged = await step('stage', () => stager.stage(opts.signal));
+          } else {
+            stats = await step('create', () => deps.borg.create(opts.archive, opts.archiveDir, opts.signal));
+          }
         }
       } finally {
-        const resumed = await resumeSaving(deps, rconSuspect ? undefined : rcon, opts);
-        freezeMs = clock.now() - (freezeStart ?? clock.now());
-        steps.push({ step: 'save-on', ms: resumed.ms, ok: resumed.ok });
-        if (!resumed.ok) resumeError = resumed.error;
-        if (resumed.replaced) {
-          await rcon.close().catch(() => {});
-          rcon = resumed.replaced;
-          rconSuspect = false;
+        if (serverDown) {
+          paused = false;
+          await deps.state.update((s) => ({ ...s, paused: null }));
+        } else {
+          const resumed = await resumeSaving(deps, rconSuspect ? undefined : rcon, {
+            ...opts,
+            // On SIGTERM the whole stop must fit in 10 s.
+            resumeTimeoutMs: opts.signal.aborted ? Math.min(opts.resumeTimeoutMs, 3_000) : opts.resumeTimeoutMs,
+          });
+          freezeMs = clock.now() - (freezeStart ?? clock.now());
+          steps.push({ step: 'save-on', ms: resumed.ms, ok: resumed.ok });
+          if (!resumed.ok) resumeError = resumed.error;
+          if (resumed.replaced) {
+            await rcon.close().catch(() => {});
+            rcon = resumed.replaced;
+            rconSuspect = false;
+          }
         }
       }
-    } else if (deps.stager) {
+    }
+    if (!paused && deps.stager) {
       const stager = deps.stager;
       staged = await step('stage', () => stager.stage(opts.signal));
     }
