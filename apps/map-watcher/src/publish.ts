@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, link, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, readFile, readlink, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { syncDir, writeFileAtomic } from '@homelab/core';
 import { z } from 'zod';
@@ -96,6 +96,15 @@ async function listStaging(staging: string): Promise<{ dirs: string[]; files: St
   return { dirs, files };
 }
 
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
@@ -138,6 +147,7 @@ export async function publishRelease(opts: {
       }
       // A copy, never a link into staging: the renderer rewrites staging files in place.
       await copyFile(join(opts.staging, rel), target, constants.COPYFILE_FICLONE);
+      await fsyncFile(target);
       copied++;
     });
     await rename(building, final);
