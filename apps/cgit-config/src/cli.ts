@@ -16,12 +16,12 @@ export function cgitConfigCli(io: { out(text: string): void }): CliSpec {
         run: async (ctx) => {
           const config = loadConfig(ctx);
           const log = createLogger({ name: 'cgit-config', level: config.LOG_LEVEL });
-          const result = await renderOnce(targetsFrom(config), log);
-          return result.repos >= 0 ? 0 : 1;
+          await renderOnce(targetsFrom(config), log);
+          return 0;
         },
       },
       run: {
-        summary: 'render, then watch the pool and re-render on every change',
+        summary: 'render, then watch the pool and re-render on every change (and run lighttpd if asked)',
         run: async (ctx) => {
           const config = loadConfig(ctx);
           const log = createLogger({ name: 'cgit-config', level: config.LOG_LEVEL });
@@ -29,8 +29,9 @@ export function cgitConfigCli(io: { out(text: string): void }): CliSpec {
             log,
             debounceMs: config.CGIT_DEBOUNCE,
             rescanMs: config.CGIT_RESCAN_INTERVAL,
+            lighttpdBin: config.CGIT_LIGHTTPD_RUN ? config.CGIT_LIGHTTPD_BIN : undefined,
           });
-          return runService({
+          const code = await runService({
             name: 'cgit-config',
             log,
             healthListen: config.HEALTH_LISTEN,
@@ -38,6 +39,7 @@ export function cgitConfigCli(io: { out(text: string): void }): CliSpec {
             status: () => ({ ...service.status }),
             start: ({ lifecycle }) => service.start(lifecycle),
           });
+          return service.failed() ? 1 : code;
         },
       },
       'print-lighttpd': {

@@ -1,4 +1,13 @@
-import { type CommandContext, commonEnvDocs, commonEnvShape, configValues, duration, type EnvDoc, loadEnvConfig } from '@homelab/core';
+import {
+  type CommandContext,
+  ConfigError,
+  commonEnvDocs,
+  commonEnvShape,
+  configValues,
+  duration,
+  type EnvDoc,
+  loadEnvConfig,
+} from '@homelab/core';
 import { z } from 'zod';
 import type { RenderTargets } from './render.js';
 import { type CgitrcSettings, defaultCgitrcSettings } from './render-cgitrc.js';
@@ -26,6 +35,8 @@ export const schema = z.object({
   CGIT_CGI: path().default(defaultLighttpdSettings.cgi),
   CGIT_FILTER_PATH: line().default(defaultLighttpdSettings.path),
   CGIT_ACCESS_LOG: configValues.bool().default(false),
+  CGIT_LIGHTTPD_RUN: configValues.bool().default(false),
+  CGIT_LIGHTTPD_BIN: z.string().min(1).default('lighttpd'),
   CGIT_DEBOUNCE: duration().default(200),
   CGIT_RESCAN_INTERVAL: duration().default(60_000),
 });
@@ -54,13 +65,21 @@ export const envDocs: EnvDoc[] = [
   { name: 'CGIT_CGI', description: 'the cgit CGI binary', default: defaultLighttpdSettings.cgi },
   { name: 'CGIT_FILTER_PATH', description: 'PATH of cgit and its filters (system python3 first)', default: defaultLighttpdSettings.path },
   { name: 'CGIT_ACCESS_LOG', description: 'lighttpd access log on stdout', default: 'false' },
+  { name: 'CGIT_LIGHTTPD_RUN', description: '`run` also runs lighttpd -D on CGIT_LIGHTTPD_OUT (one entry point)', default: 'false' },
+  { name: 'CGIT_LIGHTTPD_BIN', description: 'the lighttpd binary for CGIT_LIGHTTPD_RUN', default: 'lighttpd' },
   { name: 'CGIT_DEBOUNCE', description: 'quiet time after a pool change before re-rendering', default: '200ms' },
   { name: 'CGIT_RESCAN_INTERVAL', description: 'full re-render even without events (0s = never)', default: '60s' },
   ...commonEnvDocs,
 ];
 
 export function loadConfig(ctx: CommandContext): CgitConfigEnv {
-  return loadEnvConfig(schema, ctx.env, { prefixes: ['CGIT_'] }).config;
+  const { config } = loadEnvConfig(schema, ctx.env, { prefixes: ['CGIT_'] });
+  if (config.CGIT_LIGHTTPD_RUN && config.CGIT_LIGHTTPD_OUT === undefined) {
+    throw new ConfigError([
+      { key: 'CGIT_LIGHTTPD_RUN', problem: 'is true but CGIT_LIGHTTPD_OUT is not set', expected: 'CGIT_LIGHTTPD_OUT as well' },
+    ]);
+  }
+  return config;
 }
 
 /** Pure: the render targets and settings from the validated env. */

@@ -1,12 +1,15 @@
-import { startApp, useCleanup, waitFor } from '@homelab/testkit';
+import { execFileSync } from 'node:child_process';
+import { type StartedApp, startApp, useCleanup, waitFor } from '@homelab/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { canClone, get, indexRepos, makePool, type Pool, startLighttpd } from './web-fixture.js';
+import { canClone, get, indexRepos, makePool, type Pool } from './web-fixture.js';
 
-// One `cgit-config run` and one lighttpd for the file; each test changes the pool through git-shell
-// and waits for the served pages to follow (the 2 s goal itself is measured by the bench).
+// One `cgit-config run` (which also runs lighttpd, CGIT_LIGHTTPD_RUN) for the file; each test
+// changes the pool through git-shell and waits for the served pages to follow (the 2 s goal itself
+// is measured by the bench).
 useCleanup('all');
 
 let p: Pool;
+let service: StartedApp;
 const listed = async () => indexRepos((await get(p, '/')).body).repos;
 const WAIT = { timeoutMs: 15_000, intervalMs: 100 };
 
@@ -16,8 +19,8 @@ beforeAll(async () => {
     expect((await p.shell('mk', name)).code).toBe(0);
     await p.pushContent(name);
   }
-  await startApp('cgit-config', ['run'], { env: { ...p.cgitConfigEnv, CGIT_DEBOUNCE: '200ms' } });
-  await startLighttpd(p);
+  service = await startApp('cgit-config', ['run'], { env: { ...p.cgitConfigEnv, CGIT_DEBOUNCE: '200ms', CGIT_LIGHTTPD_RUN: 'true' } });
+  await waitFor(async () => (await get(p, '/cgit.css')).status === 200, { timeoutMs: 15_000, what: 'the supervised lighttpd' });
 });
 
 describe('cgit-config run re-renders on every pool change', () => {
@@ -62,5 +65,19 @@ describe('cgit-config run re-renders on every pool change', () => {
     await waitFor(async () => (await get(p, '/dots/')).status === 200, { ...WAIT, what: 'dots to come back' });
     expect(await p.git(['--git-dir', `${p.pool}/dots.git`, 'log', '--format=%H %s', 'main'])).toBe(before);
     expect((await get(p, '/dots/plain/config/fabric.json')).body).toBe('{"repo":"dots"}\n');
+  });
+
+  it('stops lighttpd with itself, and stops with exit code 1 when lighttpd dies', async () => {
+    const children = () =>
+      execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(service.proc.pid)], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes('lighttpd'))
+        .map((l) => Number.parseInt(l, 10));
+    const [lighttpdPid] = children();
+    expect(lighttpdPid).toBeGreaterThan(0);
+    process.kill(lighttpdPid as number, 'SIGKILL');
+    const exit = await service.proc.waitExit(20_000);
+    expect(exit.code).toBe(1);
+    expect(service.proc.output).toMatch(/lighttpd exited; stopping/);
   });
 });
