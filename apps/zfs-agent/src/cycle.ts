@@ -1,6 +1,6 @@
 import { ConfigError, ExecError, errorMessage, type Logger } from '@homelab/core';
 import type { AgentConfig } from './config.js';
-import type { Inventory } from './inventory.js';
+import { type Inventory, poolOf } from './inventory.js';
 import { type DestroyStep, type GuardPlan, missingDatasets, type Plan, planCycle, poolsOf } from './planner.js';
 import type { JobPlan, SendStep } from './replication-plan.js';
 import { TargetDivergedError, type Zfs } from './zfs.js';
@@ -99,7 +99,6 @@ export async function runCycle(deps: { zfs: Zfs; config: AgentConfig; now: numbe
     guard = planCycle(config, zfs.features, inv, now, { pruneOnly: true }).guard;
   }
   report.guard = guard;
-  if (report.guardRounds === 0 && plan.destroys.length > 0) inv = await zfs.list(poolsOf(config)).catch(() => inv);
   for (const g of guard) {
     if (g.blocked) {
       const message = `pool ${g.pool} is at ${g.capacity.toFixed(1)}%, above the limit ${g.limit}%, and nothing more may be pruned (${g.protectedCount} agent snapshots protected by min_keep, holds or the replication base; other snapshots are not the agent's)`;
@@ -112,9 +111,17 @@ export async function runCycle(deps: { zfs: Zfs; config: AgentConfig; now: numbe
       report.errors.push(`pool ${g.pool} is still at ${g.capacity.toFixed(1)}% after ${MAX_GUARD_ROUNDS} guard rounds`);
     }
   }
+  // Without guard rounds the first listing is still current, less what retention freed.
+  const freed = new Map<string, number>();
+  if (report.guardRounds === 0) {
+    const done = new Set(report.destroyed.map((x) => x.snapshot));
+    for (const d of plan.destroys) {
+      if (done.has(`${d.dataset}@${d.snapshot}`)) freed.set(poolOf(d.dataset), (freed.get(poolOf(d.dataset)) ?? 0) + d.used);
+    }
+  }
   for (const pool of poolsOf(config)) {
     const root = inv.datasets.get(pool);
-    if (root) report.capacity[pool] = (100 * root.used) / Math.max(1, root.used + root.available);
+    if (root) report.capacity[pool] = (100 * (root.used - (freed.get(pool) ?? 0))) / Math.max(1, root.used + root.available);
   }
   return report;
 }

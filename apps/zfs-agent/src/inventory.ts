@@ -94,22 +94,29 @@ export function parseGetOutput(stdout: string): Inventory {
   const order = { n: 0 };
   let current: string | undefined;
   let props: Record<string, string> = {};
-  const flush = () => {
-    if (current !== undefined) record(inv, order, current, props);
-  };
-  for (const line of stdout.split('\n')) {
-    if (line === '') continue;
-    const [name, property, ...rest] = line.split('\t');
-    if (name === undefined || property === undefined || rest.length === 0)
-      throw new ListingError(`unexpected zfs get line: ${JSON.stringify(line)}`, 'LISTING_FORMAT');
+  let start = 0;
+  // indexOf instead of split: this runs over hundreds of thousands of lines.
+  while (start < stdout.length) {
+    let end = stdout.indexOf('\n', start);
+    if (end < 0) end = stdout.length;
+    const tab1 = stdout.indexOf('\t', start);
+    const tab2 = tab1 < 0 || tab1 > end ? -1 : stdout.indexOf('\t', tab1 + 1);
+    if (end === start) {
+      start = end + 1;
+      continue;
+    }
+    if (tab2 < 0 || tab2 > end)
+      throw new ListingError(`unexpected zfs get line: ${JSON.stringify(stdout.slice(start, end))}`, 'LISTING_FORMAT');
+    const name = stdout.slice(start, tab1);
     if (name !== current) {
-      flush();
+      if (current !== undefined) record(inv, order, current, props);
       current = name;
       props = {};
     }
-    props[property] = rest.join('\t');
+    props[stdout.slice(tab1 + 1, tab2)] = stdout.slice(tab2 + 1, end);
+    start = end + 1;
   }
-  flush();
+  if (current !== undefined) record(inv, order, current, props);
   return inv;
 }
 
@@ -117,7 +124,25 @@ export function parseGetOutput(stdout: string): Inventory {
 export function parseListOutput(stdout: string, columns: readonly string[]): Inventory {
   const inv: Inventory = { datasets: new Map() };
   const order = { n: 0 };
-  for (const line of stdout.split('\n')) {
+  const at = (name: string) => columns.indexOf(name);
+  const [iName, iType, iCreation, iGuid, iUsed, iAvail, iRefs, iRo, iEnc, iToken] = [
+    at('name'),
+    at('type'),
+    at('creation'),
+    at('guid'),
+    at('used'),
+    at('available'),
+    at('userrefs'),
+    at('readonly'),
+    at('encryption'),
+    at('receive_resume_token'),
+  ];
+  let start = 0;
+  while (start < stdout.length) {
+    let end = stdout.indexOf('\n', start);
+    if (end < 0) end = stdout.length;
+    const line = stdout.slice(start, end);
+    start = end + 1;
     if (line === '') continue;
     const cells = line.split('\t');
     if (cells.length !== columns.length)
@@ -125,8 +150,21 @@ export function parseListOutput(stdout: string, columns: readonly string[]): Inv
         `unexpected zfs list line (${cells.length} columns, expected ${columns.length}): ${JSON.stringify(line)}`,
         'LISTING_FORMAT',
       );
-    const props = Object.fromEntries(columns.map((c, i) => [c, cells[i] as string]));
-    record(inv, order, props.name as string, props);
+    const name = cells[iName] as string;
+    const props: Record<string, string> = {
+      type: cells[iType] as string,
+      creation: cells[iCreation] as string,
+      guid: cells[iGuid] as string,
+      used: cells[iUsed] as string,
+      userrefs: cells[iRefs] as string,
+    };
+    if (!name.includes('@')) {
+      props.available = cells[iAvail] as string;
+      props.readonly = cells[iRo] as string;
+      if (iEnc >= 0) props.encryption = cells[iEnc] as string;
+      if (iToken >= 0) props.receive_resume_token = cells[iToken] as string;
+    }
+    record(inv, order, name, props);
   }
   return inv;
 }

@@ -96,7 +96,7 @@ export function planCycle(config: AgentConfig, features: ZfsFeatures, inv: Inven
     const out: Snap[] = [];
     for (const info of inv.datasets.get(dataset)?.snapshots ?? []) {
       const parsed = agentName(info.name);
-      if (parsed) out.push({ ...parsed, dataset, info });
+      if (parsed) out.push({ name: parsed.name, time: parsed.time, period: parsed.period, dataset, info });
     }
     return out;
   };
@@ -169,13 +169,8 @@ export function planCycle(config: AgentConfig, features: ZfsFeatures, inv: Inven
   }
 
   plan.guard = planGuard(config, inv, managed, remaining, isProtected, plan.destroys);
-  for (const g of plan.guard)
-    for (const d of g.destroys)
-      remaining.set(
-        d.dataset,
-        (remaining.get(d.dataset) ?? []).filter((s) => s.name !== d.snapshot),
-      );
-  for (const [dataset, snaps] of remaining) plan.counts[dataset] = snaps.length;
+  const guarded = new Set(plan.guard.flatMap((g) => g.destroys.map((d) => `${d.dataset}@${d.snapshot}`)));
+  for (const [dataset, snaps] of remaining) plan.counts[dataset] = snaps.filter((s) => !guarded.has(`${dataset}@${s.name}`)).length;
   return plan;
 }
 

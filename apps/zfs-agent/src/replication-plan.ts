@@ -125,7 +125,7 @@ export function planReplication(
     source: sourceSnapInfos(source, baseIndex, sourceSnaps, isAgentName),
     target: target.snapshots.filter((s) => s.order < targetBase.order && s.userrefs > 0 && isAgentName(s.name)).map((s) => s.name),
   };
-  const newestAgentAfterBase = agentSnaps.filter((s) => sourceSnaps.indexOf(s) > baseIndex).at(-1);
+  const newestAgentAfterBase = sourceSnaps.slice(baseIndex + 1).findLast((s) => s.agent);
   if (!newestAgentAfterBase) {
     plan.newBase = base.name;
     plan.note = 'up to date';
