@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { makeTempDir, useCleanup, verifyWorld, waitFor } from '@homelab/testkit';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { RconClient } from '@homelab/rcon';
+import { makeTempDir, startApp, useCleanup, verifyWorld, waitFor } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   archiveNames,
@@ -89,5 +90,29 @@ describe('mc-backup against the fake server through the real bridge and real bor
     expect(next.code, next.proc.output.slice(-2000)).toBe(0);
     const archive = String(finishedRun(next.proc)?.archive);
     expect(await verifyArchive(stack, archive)).toMatchObject({ ok: true, files: worldFiles(4) });
+  });
+
+  it('the daemon sends the save-on a killed run owed within 5 s of its start, then reports ready', async () => {
+    const stack = await startBackupStack();
+    // what a run killed while paused leaves behind: saving off, the paused flag persisted
+    const client = new RconClient({ target: { path: stack.backupSocket }, password: '', reconnect: false });
+    await client.connect();
+    expect(await client.command('save-off')).toBe('Automatic saving is now disabled');
+    await client.close();
+    mkdirSync(dirname(stack.stateFile), { recursive: true });
+    const paused = { since: Date.now() - 60_000, pid: 999_999, run: 'killed-run' };
+    writeFileSync(
+      stack.stateFile,
+      JSON.stringify({ version: 1, createdAt: Date.now(), paused, lastRun: null, lastSuccess: null, lastCheck: null }),
+    );
+    expect(savingIsOn(stack.mc)).toBe(false);
+
+    const t0 = Date.now();
+    const daemon = await startApp('mc-backup', ['run'], { env: { ...stack.env, BACKUP_SCHEDULE: '0 4 1 1 *' }, waitReady: 'healthz' });
+    await waitFor(() => savingIsOn(stack.mc), { timeoutMs: 5_000, intervalMs: 10, what: 'save-on from the restarted daemon' });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    await waitFor(async () => (await daemon.readyz()).status === 200, { what: 'readiness once saving is back on' });
+    expect(readState(stack)).toMatchObject({ paused: null });
+    expect(await daemon.metrics()).toMatch(/mc_backup_saving_paused\{app="mc-backup"\} 0/);
   });
 });

@@ -168,7 +168,11 @@ describe('runBackup: failure paths', () => {
     w.connector.behaviours['save-off'] = 'rcon-bridge: error: not connected to RCON at 127.0.0.1:25575 (reconnecting)';
     const record = await run(w, { announce: 'off' });
     expect(w.rec.names()).toEqual(['save-off', 'stage', 'borg create /staging', 'borg prune']);
-    expect(record).toMatchObject({ status: 'success', paused: false, unpausedReason: expect.stringMatching(/not connected.*without pausing/) });
+    expect(record).toMatchObject({
+      status: 'success',
+      paused: false,
+      unpausedReason: expect.stringMatching(/not connected.*without pausing/),
+    });
     expect(record.freezeMs).toBeUndefined();
     expect(w.state.current.paused).toBeNull();
   });

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApp, useCleanup, waitFor } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
@@ -82,5 +82,38 @@ describe('mc-backup run (daemon)', () => {
     const fresh = await setup();
     const app = await startApp('mc-backup', ['run'], { env: { ...fresh.env, BACKUP_SCHEDULE: '0 4 1 1 *' } });
     expect((await app.readyz()).body).toMatchObject({ ready: true, checks: { backup: { ok: true, detail: { lastSuccess: null } } } });
+  });
+
+  it('runs borg check on its own schedule and records it', async () => {
+    const s = await setup();
+    const app = await startApp('mc-backup', ['run'], {
+      env: { ...s.env, BACKUP_SCHEDULE: '0 4 1 1 *', BACKUP_CHECK_SCHEDULE: '*/2 * * * * *' },
+    });
+    await waitFor(async () => /mc_backup_last_check_timestamp_seconds\{status="success",app="mc-backup"\} \d+/.test(await app.metrics()), {
+      timeoutMs: 20_000,
+      what: 'a borg check in the metrics',
+    });
+    const state = JSON.parse(readFileSync(join(s.env.BACKUP_STATE_DIR, 'state.json'), 'utf8'));
+    expect(state.lastCheck).toMatchObject({ ok: true, at: expect.any(Number) });
+    expect(app.proc.logs().some((l) => l.msg === 'borg check passed')).toBe(true);
+  });
+
+  it('not ready while save-on is owed and the RCON endpoint stays unreachable; keeps retrying', async () => {
+    const s = await setup();
+    mkdirSync(s.env.BACKUP_STATE_DIR, { recursive: true });
+    const state = { ...initialState(Date.now()), paused: { since: Date.now(), pid: 999_999, run: 'killed' } };
+    writeFileSync(join(s.env.BACKUP_STATE_DIR, 'state.json'), JSON.stringify(state));
+    const app = await startApp('mc-backup', ['run'], {
+      env: { ...s.env, BACKUP_SCHEDULE: '0 4 1 1 *', BACKUP_RESUME_TIMEOUT: '200ms' },
+      waitReady: 'healthz',
+    });
+    await waitFor(() => app.proc.logs().filter((l) => l.msg === 'recovery failed; retrying').length >= 2, {
+      timeoutMs: 20_000,
+      what: 'two recovery attempts',
+    });
+    const res = await app.readyz();
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ ready: false, checks: { saving: { ok: false, detail: { run: 'killed' } }, backup: { ok: true } } });
+    expect(await app.metrics()).toMatch(/mc_backup_saving_paused\{app="mc-backup"\} 1/);
   });
 });
