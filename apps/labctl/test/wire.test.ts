@@ -26,6 +26,7 @@ const HEADERS = ['strict-transport-security', 'x-frame-options', 'x-content-type
 
 let lab: TestLab;
 let darkroomServer: TestProcess | undefined;
+const listeners: TestProcess[] = [];
 let dir: string;
 const firstUp = { code: -1, stdout: '', stderr: '' };
 const secondUp = { code: -1, stdout: '', stderr: '' };
@@ -69,8 +70,10 @@ beforeAll(async () => {
     ['navid-server', '4533', 'navidrome'],
     ['git-ssh', '22', 'git-ssh'],
   ] as const) {
-    nsProcess(lab.ns(end), process.execPath, [fixture('tcp-server.mjs'), port, label]);
+    listeners.push(nsProcess(lab.ns(end), process.execPath, [fixture('tcp-server.mjs'), port, label]));
   }
+  listeners.push(nsProcess(lab.ns('mc-server'), process.execPath, [fixture('health-server.mjs')]));
+  await Promise.all(listeners.map((p) => p.waitForLine(/^listening/, 20_000)));
   await startWireGuard();
 }, 60_000);
 
@@ -242,9 +245,19 @@ describe('labctl wire up on the full lab', () => {
     expect(await ping(lab.ns('host'), '172.16.1.1', 1)).toBe(false);
   });
 
-  it('status shows every link up on both ends', async () => {
+  it("status shows every link up on both ends and each sidecar's health", async () => {
     const status = await labctl(['status', lab.labFile, '--netns-from', 'named', '--netns-prefix', lab.prefix]);
     expect(status.stdout).toMatch(/^p-lbmt-darkroom\s+rproxy-edge\s+\S+rproxy-edge\s+172\.16\.1\.0\/31\s+up\s+lbmt-darkroom/m);
-    expect(status.stdout.match(/ up /g)?.length).toBeGreaterThanOrEqual(15);
+    const linkRows = status.stdout.split('\n\n')[0]?.split('\n').slice(1) ?? [];
+    expect(linkRows).toHaveLength(15);
+    for (const row of linkRows)
+      expect(
+        row.split(/\s+/).filter((c) => c === 'up'),
+        row,
+      ).toHaveLength(2);
+    // mc-server's stand-in health server answers; mc-map's sidecar is not running here
+    expect(status.stdout).toMatch(/^mc-server\s+ok\s+http:\/\/127\.0\.0\.1:9000\/healthz$/m);
+    expect(status.stdout).toMatch(/^mc-map\s+failed/m);
+    expect(status.code).toBe(1);
   });
 });
