@@ -160,7 +160,10 @@ export function createBridge(deps: BridgeDeps): Bridge {
         void supervisor.exited.then((exit) => {
           if (supervisor.stopping) return;
           ownExit = exit;
-          void lifecycle.stop(`minecraft server exited by itself (code ${exit.code ?? exit.signal})`);
+          const how = exit.error
+            ? `could not start: ${exit.error}`
+            : `exited by itself (${exit.code !== undefined ? `code ${exit.code}` : exit.signal})`;
+          void lifecycle.stop(`minecraft server ${how}`);
         });
       }
     },

@@ -4,6 +4,8 @@ import { lineSplitter } from './log-hub.js';
 export interface ChildExit {
   code: number | undefined;
   signal: string | undefined;
+  /** Why it could not be started at all (e.g. ENOENT), when that is the case. */
+  error?: string;
 }
 
 export interface SupervisorOptions {
@@ -63,8 +65,12 @@ export class Supervisor {
       stream.on('end', () => splitter.end());
     }
     this.exited = child.then(
-      (result) => this.onExit({ code: result.exitCode, signal: result.signal }),
-      (error: { exitCode?: number; signal?: string }) => this.onExit({ code: error.exitCode, signal: error.signal }),
+      (result) => {
+        const notStarted = result.exitCode === undefined && !result.signal;
+        return this.onExit({ code: result.exitCode, signal: result.signal, error: notStarted ? result.shortMessage : undefined });
+      },
+      (error: { exitCode?: number; signal?: string; message?: string }) =>
+        this.onExit({ code: error.exitCode, signal: error.signal, error: error.message }),
     );
     log.info({ pid: child.pid, command, args }, 'minecraft server started');
   }

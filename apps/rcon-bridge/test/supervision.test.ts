@@ -141,4 +141,19 @@ describe('rcon-bridge supervision', () => {
     expect(out).toMatch(/All dimensions are saved/);
     expect(out).not.toMatch(/Stopping the server/);
   });
+
+  it('exits 1 with the reason when the server command cannot be started', async () => {
+    const dir = await makeTempDir('bridge-nostart-');
+    writeFileSync(join(dir, 'pw'), 'x\n');
+    const proc = startProcess(process.execPath, [appBundle('rcon-bridge'), '--', join(dir, 'no-such-java'), '-jar', 'server.jar'], {
+      env: {
+        RCON_PORT: '1',
+        RCON_PASSWORD_FILE: join(dir, 'pw'),
+        BRIDGE_SOCKET: join(dir, 'rcon.sock'),
+        HEALTH_LISTEN: join(dir, 'h.sock'),
+      },
+    });
+    expect(await proc.waitExit()).toMatchObject({ code: 1 });
+    expect(proc.stdout.join('\n')).toMatch(/minecraft server could not start: .*ENOENT/);
+  });
 });

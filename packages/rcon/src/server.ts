@@ -185,7 +185,11 @@ export class RconServer {
         paused = true;
         socket.pause();
       }
-      void drain();
+      drain().catch((error: unknown) => {
+        // Never an unhandled rejection: this connection ends, the server goes on.
+        log.warn({ connectionId, err: error instanceof Error ? error.message : String(error) }, 'rcon connection failed');
+        socket.destroy();
+      });
     });
     socket.on('error', (error) => log.debug({ connectionId, err: error.message }, 'rcon client socket error'));
     socket.on('close', () => {
