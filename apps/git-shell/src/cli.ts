@@ -11,6 +11,7 @@ import {
   systemClock,
   UsageError,
 } from '@homelab/core';
+import { oneLine } from '@homelab/git-pool';
 import { z } from 'zod';
 import { installCommands, SHELL_COMMANDS } from './install.js';
 import { lfsTransfer } from './lfs-transfer.js';
@@ -74,7 +75,9 @@ export function gitShellCli(io: ShellIo): CliSpec {
           const { deps } = setup(ctx, io);
           const repos = await listRepos(deps);
           const width = Math.max(4, ...repos.map((r) => r.name.length));
-          for (const repo of repos) io.out(`${repo.name.padEnd(width)}  ${repo.private ? 'private' : 'public '}  ${repo.description}\n`);
+          // A description edited by hand could hold terminal escapes: print it flattened.
+          for (const repo of repos)
+            io.out(`${repo.name.padEnd(width)}  ${repo.private ? 'private' : 'public '}  ${oneLine(repo.description, 200)}\n`);
           if (repos.length === 0) io.out('(no repos)\n');
           return 0;
         },
