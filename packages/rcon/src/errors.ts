@@ -6,7 +6,7 @@ export type RconErrorCode =
   | 'TIMEOUT'
   /** The connection dropped or is down (reconnecting in the background). */
   | 'DISCONNECTED'
-  /** Nothing listens at the address (ECONNREFUSED / ENOENT) or connecting timed out. */
+  /** The connection could not be set up: ECONNREFUSED, ENOENT, EACCES, or reset/closed during login. */
   | 'REFUSED'
   /** The caller's AbortSignal fired. */
   | 'ABORTED'

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { bigReplyText, startFakeMinecraft, startProcess, useCleanup, waitFor } from '@homelab/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RconClient } from '../src/client.js';
@@ -88,5 +89,35 @@ describe('RconClient against the fake vanilla server', () => {
     await waitFor(() => c.state === 'ready', { timeoutMs: 10_000, what: 'client to reconnect' });
     expect(c.reconnects).toBe(1);
     expect(await c.command('list')).toMatch(/^There are 0/);
+  });
+
+  it('survives ECONNRESET during login and mid-command without an unhandled error', async () => {
+    let mode: 'login' | 'command' = 'login';
+    const server = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', (chunk) => {
+        if (mode === 'login') return socket.resetAndDestroy();
+        const id = chunk.readInt32LE(4);
+        const ok = Buffer.alloc(14);
+        ok.writeInt32LE(10, 0);
+        ok.writeInt32LE(id, 4);
+        ok.writeInt32LE(2, 8);
+        socket.write(ok);
+        socket.once('data', () => socket.resetAndDestroy());
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const c = client(port, 'pw', { reconnect: false });
+      await expect(c.connect()).rejects.toMatchObject({ code: 'REFUSED' });
+      mode = 'command';
+      const d = client(port, 'pw');
+      await d.connect();
+      await expect(d.command('list')).rejects.toMatchObject({ code: 'DISCONNECTED' });
+      await waitFor(() => d.state === 'ready', { what: 'a reconnect after the reset' });
+    } finally {
+      server.close();
+    }
   });
 });
