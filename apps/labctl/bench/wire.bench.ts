@@ -5,7 +5,6 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger, createRunner } from '@homelab/core';
-import { parse } from 'yaml';
 import { reportBench } from '../../../packages/testkit/src/bench.js';
 import { createNetns, removeNetnses } from '../../../packages/testkit/src/netns.js';
 import { parseLab } from '../src/load.js';
@@ -89,7 +88,6 @@ try {
       met: median(down) < 2000,
     },
   ]);
-  void parse;
 } finally {
   removeNetnses();
 }
