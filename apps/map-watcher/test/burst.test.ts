@@ -5,7 +5,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkPublishedMap, readPublishedIndex, sha256, useCleanup, waitFor } from '@homelab/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { burstViolations, type MapSetup, mapSetup, regionName, renderStartTimes, sleep, startWatcher, waitForRuns } from './helpers.js';
+import {
+  burstViolations,
+  healthz,
+  type MapSetup,
+  mapSetup,
+  regionName,
+  renderStartTimes,
+  sleep,
+  startWatcher,
+  waitForRuns,
+} from './helpers.js';
 
 useCleanup();
 
@@ -74,7 +84,16 @@ describe('a burst of 5,000 changes over 3 s', () => {
     };
     expect(burstViolations(outcome)).toEqual([]);
     expect((await setup.fake.starts()).length).toBe(2);
-    expect(await app.metrics()).toMatch(/map_renders_total\{result="ok",app="map-watcher"\} 2/);
+    const metrics = await app.metrics();
+    expect(metrics).toMatch(/map_renders_total\{result="ok",app="map-watcher"\} 2/);
+    expect(metrics).toMatch(/map_render_duration_seconds_count\{app="map-watcher"\} 2/);
+    expect(metrics).toMatch(/map_pending_changes\{app="map-watcher"\} 0/);
+    expect(metrics).toMatch(/map_last_release_files\{how="linked",app="map-watcher"\} \d+/);
+    const health = await healthz(app);
+    const last = health.lastRender as { result: string; at: string; durationMs: number };
+    expect(last.result).toBe('ok');
+    expect(Date.parse(last.at)).toBeGreaterThanOrEqual(lastChangeAt);
+    expect(last.durationMs).toBeGreaterThan(0);
   });
 
   it("the notes' shell loop fails the same case", async () => {

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useCleanup, waitFor } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { mapSetup, renderStartTimes, sleep, startWatcher, waitForRuns } from './helpers.js';
+import { healthz, mapSetup, renderStartTimes, sleep, startWatcher, waitForRuns } from './helpers.js';
 
 useCleanup();
 
@@ -40,6 +40,10 @@ describe('render schedule with a real watcher and renderer', () => {
       await sleep(100);
     }
     expect((await setup.fake.runs()).filter((r) => r.event === 'end')).toHaveLength(1);
+    const during = await healthz(app);
+    expect(during).toMatchObject({ rendering: true });
+    expect(during.pendingChanges).toBeGreaterThanOrEqual(10);
+    expect(await app.metrics()).toMatch(/map_pending_changes\{app="map-watcher"\} [1-9]\d*/);
     await waitForRuns(setup, 3, 20_000);
     await sleep(2_500); // a fourth render would start within the debounce
     expect(await setup.fake.starts()).toHaveLength(3);

@@ -28,15 +28,24 @@ describe('start', () => {
     const setup = await mapSetup();
     const locked = join(setup.dir, 'locked');
     await mkdir(locked);
-    // root ignores permission bits; an immutable folder stops root too.
+    // root ignores permission bits; an immutable folder stops root too. Where the file system
+    // has no immutable flag (tmpfs), /sys stands in: root cannot create folders there either.
     const root = process.getuid?.() === 0;
-    execFileSync(root ? 'chattr' : 'chmod', root ? ['+i', locked] : ['0555', locked]);
+    let target = join(locked, 'map');
+    let undo: () => void = () => execFileSync('chmod', ['0755', locked]);
     try {
-      const { code, stderr } = await startExpectingExit(setup, { MAP_OUTPUT: join(locked, 'map') });
+      execFileSync(root ? 'chattr' : 'chmod', root ? ['+i', locked] : ['0555', locked], { stdio: 'ignore' });
+      if (root) undo = () => execFileSync('chattr', ['-i', locked]);
+    } catch {
+      target = '/sys/map-watcher-test/map';
+      undo = () => {};
+    }
+    try {
+      const { code, stderr } = await startExpectingExit(setup, { MAP_OUTPUT: target });
       expect(code).toBe(2);
-      expect(stderr).toMatch(/MAP_OUTPUT: cannot be written: .*(EPERM|EACCES)/);
+      expect(stderr).toMatch(/MAP_OUTPUT: cannot be written: .*(EPERM|EACCES|EROFS|ENOENT)/);
     } finally {
-      execFileSync(root ? 'chattr' : 'chmod', root ? ['-i', locked] : ['0755', locked]);
+      undo();
     }
     const file = join(setup.dir, 'a-file');
     await writeFile(file, '');
