@@ -53,14 +53,14 @@ function generateWorld(path: string): number {
   return files;
 }
 
-/** A renderer that only counts its runs: the bench measures the watcher, not rendering. */
+/** A renderer that counts its runs and writes one file: the bench measures the watcher, not rendering. */
 function countingRenderer(name: string): { command: string; count: () => number } {
   const binDir = join(dir, `${name}-bin`);
   mkdirSync(binDir);
   const countFile = join(binDir, 'count');
   writeFileSync(countFile, '');
   const command = join(binDir, 'little-a-map');
-  writeFileSync(command, `#!/bin/sh\necho run >> '${countFile}'\n`);
+  writeFileSync(command, `#!/bin/sh\necho run >> '${countFile}'\nmkdir -p "$2" && echo map > "$2/index.html"\n`);
   chmodSync(command, 0o755);
   return { command, count: () => readFileSync(countFile, 'utf8').split('\n').filter(Boolean).length };
 }

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManualClock, silentLogger } from '@homelab/core';
 import { makeTempDir, useCleanup } from '@homelab/testkit';
@@ -64,6 +64,15 @@ describe('publishRelease / Publisher', () => {
     clock.advance(1_000);
     expect(await publisher.cleanup()).toEqual([first.id]);
     expect((await readdir(layout.releasesDir)).filter((n) => n.startsWith('r-'))).toEqual([second.id]);
+  });
+
+  it('refuses to publish an empty render and leaves the published map alone', async () => {
+    const { staging, layout, publisher } = await setup();
+    const first = await publisher.publish(1000);
+    for (const entry of ['index.html', 'tiles']) await rm(join(staging, entry), { recursive: true });
+    await expect(publisher.publish(2000)).rejects.toThrow(/wrote no files/);
+    expect(await readCurrentRelease(layout)).toBe(first.id);
+    expect((await readdir(layout.releasesDir)).filter((n) => n.startsWith('.building-'))).toEqual([]);
   });
 
   it('after a restart, forgets a state file that does not match the published release', async () => {

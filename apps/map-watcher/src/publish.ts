@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, link, mkdir, open, readdir, readFile, readlink, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { syncDir, writeFileAtomic } from '@homelab/core';
+import { RuntimeError, syncDir, writeFileAtomic } from '@homelab/core';
 import { z } from 'zod';
 import { BUILDING_PREFIX, fileSignature, releaseName } from './releases.js';
 
@@ -132,6 +132,8 @@ export async function publishRelease(opts: {
   let copied = 0;
   try {
     const { dirs, files } = await listStaging(opts.staging);
+    // A renderer that "succeeds" without output must not blank the published map.
+    if (files.length === 0) throw new RuntimeError(`the renderer wrote no files into ${opts.staging}`, 'EMPTY_RENDER');
     for (const dir of dirs) await mkdir(join(building, dir));
     const previousDir = previous ? join(layout.releasesDir, previous.current) : undefined;
     await eachLimited(files, 16, async ({ rel, signature }) => {
