@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startProcess, useCleanup } from '@homelab/testkit';
+import { makeTempDir, startProcess, useCleanup } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { envDocs } from '../src/config.js';
+import { envDocs, loadSettings } from '../src/config.js';
 import { cli, setup } from './helpers.js';
 
 useCleanup();
@@ -60,6 +60,21 @@ describe('mc-backup CLI', () => {
     expect(usage.code).toBe(2);
   });
 
+  it('reads the passphrase from BORG_PASSPHRASE_FILE and never logs it', async () => {
+    const passphrase = 'tr0ub4dor-and-3';
+    const s = await setup({ passphrase });
+    const file = join(s.dir, 'passphrase');
+    writeFileSync(file, `${passphrase}\n`);
+    const now = await cli(['now'], { ...s.env, BORG_PASSPHRASE_FILE: file });
+    expect(now.code, now.stderr).toBe(0);
+    expect(now.stdout + now.stderr).not.toContain(passphrase);
+    const wrong = join(s.dir, 'wrong');
+    writeFileSync(wrong, 'not it\n');
+    const list = await cli(['list'], { ...s.env, BORG_PASSPHRASE_FILE: wrong });
+    expect(list.code).toBe(1);
+    expect(list.stderr).toMatch(/passphrase/i);
+  });
+
   it('a second backup while one holds the run lock is refused', async () => {
     const s = await setup();
     // a live process holding the run lock, as a running `mc-backup now` does
@@ -69,5 +84,49 @@ describe('mc-backup CLI', () => {
     const second = await cli(['now'], s.env);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(`another backup is running (pid ${holder.pid}); refusing to start a second one`);
+  });
+
+  describe('README', () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
+    const block = (lang: string, after: string) => {
+      const from = readme.indexOf(after);
+      const match = new RegExp(`\`\`\`${lang}\n([\\s\\S]*?)\`\`\``).exec(readme.slice(from));
+      if (from < 0 || !match) throw new Error(`no ${lang} block after ${after} in the README`);
+      return match[1] as string;
+    };
+
+    it('shows the real --help output', async () => {
+      const { stdout } = await cli(['--help'], {});
+      expect(block('text', '## --help').trimEnd()).toBe(stdout.trimEnd());
+    });
+
+    it('documents every env var with its default', () => {
+      for (const doc of envDocs) {
+        const row = readme.split('\n').find((l) => l.startsWith(`| \`${doc.name}\` `));
+        const cells = row?.split('|').map((c) => c.trim());
+        expect(cells?.[2], doc.name).toBe(doc.default ? `\`${doc.default}\`` : '');
+      }
+    });
+
+    it('its example config is valid', async () => {
+      const secrets = await makeTempDir('mc-backup-readme-');
+      writeFileSync(join(secrets, 'borg-passphrase'), 'example passphrase\n');
+      const env: Record<string, string> = {};
+      for (const line of block('env', '## Example').trim().split('\n')) {
+        const eq = line.indexOf('=');
+        env[line.slice(0, eq)] = line.slice(eq + 1).replace('/run/secrets', secrets);
+      }
+      const { settings, secretValues } = loadSettings(env);
+      expect(settings).toMatchObject({
+        schedule: '0 4 * * *',
+        timeZone: 'Europe/Malta',
+        keep: { daily: 7, weekly: 4, monthly: 6 },
+        checkSchedule: '0 5 * * 0',
+        rcon: { target: { path: '/run/rcon/backup.sock' } },
+        borg: { passphrase: 'example passphrase', hostId: 'mc-backup@homelab' },
+        notify: { on: 'always' },
+      });
+      expect(secretValues).toEqual(['example passphrase']);
+    });
   });
 });

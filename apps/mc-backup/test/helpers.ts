@@ -56,8 +56,8 @@ export function rawBorg(repo: { env: NodeJS.ProcessEnv }, args: string[], cwd?: 
 }
 
 /** A world, a repository, a state dir; RCON points at a socket nobody listens on (bridge down). */
-export async function setup() {
-  const repo = await makeRepo();
+export async function setup(opts: { passphrase?: string } = {}) {
+  const repo = await makeRepo(opts);
   const dir = await makeTempDir('mc-backup-cli-');
   const world = join(dir, 'world');
   writeTree(world, { 'region/r.0.0.mca': 'region zero', 'region/r.0.1.mca': 'region one', 'level.dat': 'level', 'session.lock': 'x' });
