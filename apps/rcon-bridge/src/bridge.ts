@@ -99,7 +99,8 @@ export function createBridge(deps: BridgeDeps): Bridge {
           log: log.child({ component: 'supervisor' }),
           onLine: (line) => {
             deps.echo?.(line);
-            hub.push(line);
+            // With BRIDGE_LOG_FILE the file feeds the log socket; the same lines must not come twice.
+            if (!config.BRIDGE_LOG_FILE) hub.push(line);
           },
           sendStop: async () => {
             await upstream.command('stop', { timeoutMs: 10_000 });
