@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { appBundle, startProcess, useCleanup } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
 import { startBridge } from '../../rcon-bridge/test/helpers.js';
@@ -26,5 +28,18 @@ describe('mc-console exec', () => {
     expect(down.stderr).toMatch(/^mc-console: cannot connect to RCON at .*nothing\.sock/);
     const usage = await mcConsole(['exec'], { CONSOLE_SOCKET: socket });
     expect(usage.code).toBe(2);
+  });
+
+  it('logs in with CONSOLE_PASSWORD_FILE when the bridge socket has a password; a wrong one exits 1', async () => {
+    const { socket, dir } = await startBridge({ env: { BRIDGE_SOCKET_PASSWORD: 'console-pw' } });
+    writeFileSync(join(dir, 'console-pw'), 'console-pw\n');
+    const ok = await mcConsole(['exec', 'time', 'query', 'gametime'], {
+      CONSOLE_SOCKET: socket,
+      CONSOLE_PASSWORD_FILE: join(dir, 'console-pw'),
+    });
+    expect(ok).toMatchObject({ code: 0, stdout: expect.stringMatching(/^The time is \d+$/) });
+    const wrong = await mcConsole(['exec', 'list'], { CONSOLE_SOCKET: socket, CONSOLE_PASSWORD: 'nope' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/rejected the password/);
   });
 });
