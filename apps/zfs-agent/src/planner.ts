@@ -4,7 +4,7 @@ import { datasetsUnder, type Inventory, poolCapacity, poolOf, type SnapshotInfo 
 import type { Period } from './periods.js';
 import { type JobPlan, planReplication, type SourceSnapshot } from './replication-plan.js';
 import { applyRetention, duePeriods, type Policy } from './retention.js';
-import { type AgentSnapshotName, parseSnapshotName, snapshotName } from './snapshot-name.js';
+import { type AgentSnapshotName, agentTime, parseSnapshotName, periodOf, snapshotName } from './snapshot-name.js';
 
 export interface CreateStep {
   /** The configured dataset; with `recursive` the snapshot is taken with -r. */
@@ -95,8 +95,9 @@ export function planCycle(config: AgentConfig, features: ZfsFeatures, inv: Inven
   const existing = (dataset: string): Snap[] => {
     const out: Snap[] = [];
     for (const info of inv.datasets.get(dataset)?.snapshots ?? []) {
-      const parsed = agentName(info.name);
-      if (parsed) out.push({ name: parsed.name, time: parsed.time, period: parsed.period, dataset, info });
+      const period = periodOf(info.name);
+      const time = period === undefined ? -1 : agentTime(config.prefix, info.name, period);
+      if (period !== undefined && time >= 0) out.push({ name: info.name, time, period, dataset, info });
     }
     return out;
   };

@@ -36,7 +36,7 @@ export async function ensureZfsFuse(): Promise<{ startedPid?: number; stop(): Pr
   if (await daemonAnswers()) return { stop: async () => {} };
   const child: ChildProcess = spawn('zfs-fuse', ['--no-daemon', '--no-kstat-mount'], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  await waitFor(daemonAnswers, { timeoutMs: 20_000, intervalMs: 200, what: 'the zfs-fuse daemon to answer' });
+  await waitFor(daemonAnswers, { timeoutMs: 40_000, intervalMs: 200, what: 'the zfs-fuse daemon to answer' });
   return {
     startedPid: child.pid,
     async stop() {
@@ -75,14 +75,14 @@ export class TestPools {
     for (const pool of this.pools.splice(0).reverse()) {
       // FUSE keeps a mount busy for a moment after files in it were read: retry for a while.
       let lastError: unknown;
-      for (let attempt = 0; attempt < 40; attempt++) {
+      for (let attempt = 0; attempt < 60; attempt++) {
         try {
           await sh('zpool', ['destroy', '-f', pool]);
           lastError = undefined;
           break;
         } catch (error) {
           lastError = error;
-          await new Promise((r) => setTimeout(r, 250));
+          await new Promise((r) => setTimeout(r, 500));
         }
       }
       if (lastError) errors.push(String(lastError));
