@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { ProcessRunner, RunOptions, RunResult } from '@homelab/core';
 
@@ -41,9 +42,22 @@ export function recordingRunner(
       }
       return result;
     },
+    /** A finished fake child: fails when a handler for its args answers a non-zero exit code. */
     start(command: string, args: readonly string[]) {
       calls.push({ command, args });
-      throw new Error('recordingRunner: start() is not recorded here');
+      const handler = handlers.find((h) => h.match(args));
+      const partial = typeof handler?.result === 'function' ? handler.result() : (handler?.result ?? {});
+      const exitCode = partial.exitCode ?? 0;
+      const done = Promise.resolve({
+        failed: exitCode !== 0,
+        exitCode,
+        stderr: partial.stderr ?? '',
+        stdout: '',
+        signal: undefined,
+        timedOut: false,
+        isCanceled: false,
+      });
+      return Object.assign(done, { stdout: new PassThrough(), stdin: new PassThrough(), kill: () => true }) as never;
     },
   };
   return { runner, calls };

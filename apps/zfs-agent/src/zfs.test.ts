@@ -43,8 +43,10 @@ describe('Zfs: every call through the runner, batched where the zfs allows', () 
 
   it('OpenZFS: finds its own hold tag with `zfs holds -H -p` (recorded output)', async () => {
     const { runner, calls } = recordingRunner([{ match: (a) => a[0] === 'holds', result: { stdout: fixture('openzfs-holds.txt') } }]);
-    const held = await new Zfs({ runner, log }, openzfs).heldBy('zfs-agent-repl-data', ['storage/data@x', 'backup/data@x']);
-    expect(calls[0]?.args).toEqual(['holds', '-H', '-p', 'storage/data@x', 'backup/data@x']);
+    const snap = 'storage/data@zfs-agent_2026-01-01T00:00:00Z_daily';
+    const other = 'backup/data@zfs-agent_2026-01-01T00:00:00Z_daily';
+    const held = await new Zfs({ runner, log }, openzfs).heldBy('zfs-agent-repl-data', [snap, other]);
+    expect(calls[0]?.args).toEqual(['holds', '-H', '-p', snap, other]);
     expect(held).toEqual(['storage/data@zfs-agent_2026-01-01T00:00:00Z_daily', 'backup/data@zfs-agent_2026-01-01T00:00:00Z_daily']);
   });
 

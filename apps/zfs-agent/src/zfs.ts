@@ -142,8 +142,9 @@ export class Zfs {
   async heldBy(tag: string, snapshots: readonly string[]): Promise<string[]> {
     if (snapshots.length === 0) return [];
     const result = await this.run(['holds', '-H', '-p', ...snapshots]);
+    const asked = new Set(snapshots);
     return parseHolds(result.stdout)
-      .filter((h) => h.tag === tag)
+      .filter((h) => h.tag === tag && asked.has(h.snapshot))
       .map((h) => h.snapshot);
   }
 
