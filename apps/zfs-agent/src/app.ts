@@ -1,4 +1,4 @@
-import { type Clock, errorMessage, type Lifecycle, type Logger } from '@homelab/core';
+import { acquireLock, type Clock, errorMessage, type Lifecycle, type Logger } from '@homelab/core';
 import type { Registry } from 'prom-client';
 import type { AgentConfig } from './config.js';
 import { type CycleReport, listChecked, runCycle } from './cycle.js';
@@ -12,6 +12,8 @@ export interface AgentDeps {
   clock: Clock;
   log: Logger;
   registry?: Registry;
+  /** Lock file held during each cycle, so `once` and the daemon never run a cycle at the same time. */
+  lockPath?: string;
 }
 
 export interface AgentStatus {
@@ -37,6 +39,7 @@ export function createAgent(deps: AgentDeps) {
   const once = async (): Promise<CycleReport> => {
     await detect();
     const now = clock.now();
+    const lock = deps.lockPath ? await acquireLock(deps.lockPath) : undefined;
     try {
       const report = await runCycle({ zfs, config, now, log });
       status.cycles++;
@@ -65,6 +68,8 @@ export function createAgent(deps: AgentDeps) {
       status.lastCycleFailed = true;
       metrics?.cycleFailed();
       throw error;
+    } finally {
+      await lock?.release();
     }
   };
 

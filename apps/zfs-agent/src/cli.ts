@@ -21,12 +21,14 @@ const envSchema = z.object({
   ...commonEnvShape,
   ZFS_AGENT_CONFIG: z.string().optional(),
   ZFS_AGENT_ZFS: z.string().default('zfs'),
+  ZFS_AGENT_LOCK: z.string().default('/tmp/zfs-agent.lock'),
 });
 
 export const envDocs = [
   ...commonEnvDocs,
   { name: 'ZFS_AGENT_CONFIG', description: 'YAML config file (the --config flag wins)' },
   { name: 'ZFS_AGENT_ZFS', description: 'the zfs command', default: 'zfs' },
+  { name: 'ZFS_AGENT_LOCK', description: 'lock file held during a cycle (once vs run)', default: '/tmp/zfs-agent.lock' },
 ];
 
 /** Where one-shot commands write: main.ts passes the process's streams, tests their own. */
@@ -93,7 +95,7 @@ export function createCli(out: CliOutput): CliSpec {
         run: async ({ flags, env }) => {
           const { envConfig, config, log, clock } = setup({ flags, env, logToStderr: true, out });
           const zfs = new Zfs({ runner: createRunner({ log }), log, zfsBin: envConfig.ZFS_AGENT_ZFS, sendTimeoutMs: config.sendTimeoutMs });
-          const report = await createAgent({ config, zfs, clock, log }).once();
+          const report = await createAgent({ config, zfs, clock, log, lockPath: envConfig.ZFS_AGENT_LOCK }).once();
           out.stdout(formatReport(report));
           return report.errors.length > 0 ? 1 : 0;
         },
@@ -119,7 +121,7 @@ export function createCli(out: CliOutput): CliSpec {
                 signal: lifecycle.signal,
                 sendTimeoutMs: config.sendTimeoutMs,
               });
-              agent = createAgent({ config, zfs, clock, log, registry });
+              agent = createAgent({ config, zfs, clock, log, registry, lockPath: envConfig.ZFS_AGENT_LOCK });
               await agent.start(lifecycle);
             },
           });

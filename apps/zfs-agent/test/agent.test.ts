@@ -55,7 +55,7 @@ async function cli(args: string[], opts: { env?: Record<string, string>; command
   const proc = startProcess(
     command[0] as string,
     [...command.slice(1), ...(opts.command ? [process.execPath] : []), appBundle('zfs-agent'), ...args],
-    { env: { LOG_LEVEL: 'info', ...opts.env } },
+    { env: { LOG_LEVEL: 'info', ZFS_AGENT_LOCK: join(dir, 'agent.lock'), ...opts.env } },
   );
   const exit = await proc.waitExit(60_000);
   return { code: exit.code, stdout: proc.stdout.join('\n'), stderr: proc.stderr.join('\n') };
@@ -231,7 +231,10 @@ describe.sequential('zfs-agent on real zfs-fuse pools', () => {
     expect(plan.stdout).toContain(`destroy  ${ds}@${snapshotName('zfs-agent', T0, 'hourly')} (hourly keeps 1)`);
     expect(await poolState(pool)).toBe(before);
 
-    const app = await startApp('zfs-agent', ['run', '--config', config], { readyTimeoutMs: 30_000 });
+    const app = await startApp('zfs-agent', ['run', '--config', config], {
+      readyTimeoutMs: 30_000,
+      env: { ZFS_AGENT_LOCK: join(dir, 'agent.lock') },
+    });
     const metrics = await app.metrics();
     expect(metrics).toContain(`zfs_agent_snapshots{dataset="${ds}",app="zfs-agent"}`);
     expect(metrics).toMatch(new RegExp(`zfs_agent_pool_capacity_percent\\{pool="${pool}",app="zfs-agent"\\} \\d`));
