@@ -1,10 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  checkPublishedMap,
   createFakeRenderer,
   type FakeMapControl,
   type FakeRenderer,
   httpRequest,
+  type MapCheck,
   makeTempDir,
   type StartedApp,
   startApp,
@@ -76,6 +78,17 @@ export async function waitForRuns(setup: MapSetup, count: number, timeoutMs = 20
       return ends.length >= count ? ends : undefined;
     },
     { timeoutMs, what: `${count} finished renders` },
+  );
+}
+
+/** Waits until the published map is complete (the fake's `end` comes before the watcher publishes). */
+export async function waitPublished(setup: MapSetup, minRenderId = 1): Promise<MapCheck & { ok: true }> {
+  return waitFor(
+    async () => {
+      const check = await checkPublishedMap(setup.output);
+      return check.ok && check.renderId >= minRenderId ? check : undefined;
+    },
+    { timeoutMs: 20_000, what: `render ${minRenderId} to be published` },
   );
 }
 
