@@ -4,8 +4,9 @@
 //                   127.0.0.1:9000, the sidecars' own default) must answer 200
 //   tcp:HOST:PORT   a TCP connect must succeed (a companion server such as lighttpd or sshd)
 // No argument means `/healthz`. Exit 0 when every check passed, else 1 with one line per failure.
-import { connect } from 'node:net';
+
 import { request } from 'node:http';
+import { connect } from 'node:net';
 
 const TIMEOUT_MS = 4000;
 

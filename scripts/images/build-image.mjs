@@ -96,7 +96,8 @@ if ((await sh('podman', ['--version'])).code !== 0) skip('podman is not installe
 if (buildArgs.get('BUNDLE') === 'prebuilt' && !existsSync(join(root, 'apps', app, 'dist', 'main.js'))) {
   fail(`apps/${app}/dist/main.js is missing: run "turbo run build" first (the image task depends on it)`);
 }
-if (!offline && !(await reachable('dl-cdn.alpinelinux.org'))) skip('the Alpine package mirror dl-cdn.alpinelinux.org is unreachable (apk needs it)');
+if (!offline && !(await reachable('dl-cdn.alpinelinux.org')))
+  skip('the Alpine package mirror dl-cdn.alpinelinux.org is unreachable (apk needs it)');
 
 const exists = async (ref) => (await sh('podman', ['image', 'exists', ref])).code === 0;
 
@@ -122,8 +123,22 @@ if (!(await exists(base))) {
   }
   try {
     if (!(await exists(base))) {
-      const baseArgs = [['ALPINE_IMAGE', alpine], ['PACKAGES', buildArgs.get('PACKAGES') ?? 'apk']].flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
-      const built = await sh('podman', ['build', '--format', 'docker', ...network, ...baseArgs, '-f', join(root, 'containerfiles/runtime-base.Containerfile'), '-t', base, join(root, 'containerfiles')]);
+      const baseArgs = [
+        ['ALPINE_IMAGE', alpine],
+        ['PACKAGES', buildArgs.get('PACKAGES') ?? 'apk'],
+      ].flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
+      const built = await sh('podman', [
+        'build',
+        '--format',
+        'docker',
+        ...network,
+        ...baseArgs,
+        '-f',
+        join(root, 'containerfiles/runtime-base.Containerfile'),
+        '-t',
+        base,
+        join(root, 'containerfiles'),
+      ]);
       if (built.code !== 0) fail(`building the runtime base ${base} failed:\n${built.stderr.slice(-4000)}`);
       process.stdout.write(`image runtime-base: built ${base}\n`);
     }
@@ -135,13 +150,18 @@ if (!(await exists(base))) {
 const tags = [`${repo}/${image}:${version}`, `${repo}/${image}:${version}-${commit}`];
 const args = [
   'build',
-  '--format', 'docker', // HEALTHCHECK exists only in the docker image format
+  '--format',
+  'docker', // HEALTHCHECK exists only in the docker image format
   ...network,
-  '-f', containerfile,
-  '--ignorefile', join(root, 'containerfiles/image.ignore'),
+  '-f',
+  containerfile,
+  '--ignorefile',
+  join(root, 'containerfiles/image.ignore'),
   ...[...buildArgs].flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
-  '--label', `org.opencontainers.image.version=${version}`,
-  '--label', `org.opencontainers.image.revision=${commit}`,
+  '--label',
+  `org.opencontainers.image.version=${version}`,
+  '--label',
+  `org.opencontainers.image.revision=${commit}`,
   ...tags.flatMap((t) => ['-t', t]),
   root,
 ];

@@ -1,0 +1,380 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appContainerfiles, type Containerfile, isPlaceholderApp } from './images/containerfiles.js';
+import {
+  buildImage,
+  expectHealthyAs,
+  processUsers,
+  removeContainer,
+  runOnce,
+  sh,
+  startContainer,
+  TEST_REPO,
+} from './images/image-runner.js';
+import { PodmanSandbox, repoRoot } from './images/podman-sandbox.js';
+import { buildSubstituteRootfs } from './images/substitute-rootfs.js';
+
+/*
+ * Image smoke test: no registry is reachable here, so a substitute for Alpine is made from this
+ * machine's programs (test/images/substitute-rootfs.ts) and `podman import`ed; every app image is then
+ * built through its real Containerfile and the real image task (base passed as a build arg, tools
+ * preinstalled, the prebuilt bundle, --network none), and run with --network none --read-only
+ * --cap-drop ALL --security-opt no-new-privileges. The list of images comes from containerfiles/.
+ */
+
+const files = appContainerfiles();
+const ALPINE_SUBSTITUTE = `${TEST_REPO}/substitute-rootfs:${process.pid}`;
+
+let sandbox: PodmanSandbox;
+let work: string;
+const before = { ipForward: '', varLibContainers: false, runRunc: false };
+const sizes: { image: string; app: string; total: number; own: number; bundle: number }[] = [];
+let baseSize = 0;
+
+const readIpForward = () => readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
+
+function bundleOf(app: string): string {
+  return join(repoRoot, 'apps', app, 'dist', 'main.js');
+}
+
+async function build(f: Containerfile): Promise<string> {
+  const { tag } = await buildImage(sandbox, f.image, ALPINE_SUBSTITUTE);
+  const inspect = async (ref: string) => Number((await sandbox.podman(['image', 'inspect', '--format', '{{.Size}}', ref])).stdout.trim());
+  if (baseSize === 0)
+    baseSize = await inspect(`${TEST_REPO}/runtime-base:${JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version}`);
+  const total = await inspect(tag);
+  sizes.push({ image: f.image, app: f.app ?? '', total, own: total - baseSize, bundle: readFileSync(bundleOf(f.app ?? '')).length });
+  // The tags carry the version and the commit (the one checked out when the task ran).
+  const commit = (
+    await sandbox.podman(['image', 'inspect', '--format', '{{index .Labels "org.opencontainers.image.revision"}}', tag])
+  ).stdout.trim();
+  expect(
+    () => execFileSync('git', ['cat-file', '-e', `${commit}^{commit}`], { cwd: repoRoot, stdio: 'ignore' }),
+    `revision ${commit}`,
+  ).not.toThrow();
+  const tags = (await sandbox.podman(['image', 'inspect', '--format', '{{join .RepoTags " "}}', tag])).stdout;
+  expect(tags).toContain(`${tag}-${commit}`);
+  expect(tag).toMatch(new RegExp(`:${JSON.parse(readFileSync(join(repoRoot, 'apps', f.app ?? '', 'package.json'), 'utf8')).version}$`));
+  return tag;
+}
+
+/** A small world: region files, level.dat, a session.lock. */
+function makeWorld(dir: string): void {
+  mkdirSync(join(dir, 'region'), { recursive: true });
+  for (let x = 0; x < 3; x++) writeFileSync(join(dir, 'region', `r.${x}.0.mca`), Buffer.alloc(64 * 1024, x + 1));
+  writeFileSync(join(dir, 'level.dat'), 'level data');
+  writeFileSync(join(dir, 'session.lock'), '');
+}
+
+type Scenario = (tag: string, f: Containerfile) => Promise<void>;
+
+const PROBE = '/usr/local/lib/homelab/healthcheck.mjs';
+const FAKES = join(repoRoot, 'packages/testkit/dist');
+
+async function waitFor(probe: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** mc-server with the testkit's faithful fake Minecraft server as the supervised child (no Java here). */
+async function startMcServer(tag: string): Promise<void> {
+  const fake = join(FAKES, 'fake-minecraft.js');
+  expect(existsSync(fake), `${fake} is missing: run "npm run build" first`).toBe(true);
+  await startContainer(sandbox, tag, {
+    name: 'smoke-mc-server',
+    env: { RCON_PASSWORD: 'smoke-test' },
+    volumes: ['smoke-mc-rcon:/run/rcon', 'smoke-mc-tree:/srv/minecraft', `${fake}:/opt/fake/fake-minecraft.js:ro`],
+    args: [
+      'run',
+      '--',
+      'node',
+      '/opt/fake/fake-minecraft.js',
+      '--port',
+      '25575',
+      '--password',
+      'smoke-test',
+      '--world',
+      '/srv/minecraft/world',
+    ],
+  });
+}
+
+const scenarios: Record<string, Scenario> = {
+  async 'mc-server'(tag) {
+    await startMcServer(tag);
+    await expectHealthyAs(sandbox, 'smoke-mc-server', 'homelab');
+    // Ready once the bridge holds its authenticated RCON connection to the supervised server.
+    await waitFor(
+      async () => (await sandbox.podman(['exec', 'smoke-mc-server', 'node', PROBE, '/readyz'], { check: false })).code === 0,
+      'rcon-bridge /readyz',
+    );
+    const socket = await sandbox.podman(['exec', 'smoke-mc-server', 'test', '-S', '/run/rcon/rcon.sock'], { check: false });
+    expect(socket.code, 'the bridge socket in the mc-rcon volume').toBe(0);
+    const users = await processUsers(sandbox, 'smoke-mc-server');
+    expect(
+      users.some((p) => p.args.includes('fake-minecraft')),
+      'the server runs as a child of the bridge',
+    ).toBe(true);
+    await removeContainer(sandbox, 'smoke-mc-server');
+  },
+
+  async 'mc-ttyd-rcon'(tag) {
+    // ttyd is not packaged in Debian 12, so the substitute base lacks it: the image's own ENTRYPOINT
+    // (ttyd) and its HEALTHCHECK (ttyd's port) cannot run here. What runs is mc-console from the
+    // image, as ttyd would start it, against a live mc-server container through the mc-rcon volume.
+    const server = await buildImage(sandbox, 'mc-server', ALPINE_SUBSTITUTE);
+    await startMcServer(server.tag);
+    await waitFor(
+      async () => (await sandbox.podman(['exec', 'smoke-mc-server', 'node', PROBE, '/readyz'], { check: false })).code === 0,
+      'rcon-bridge /readyz',
+    );
+    const exec = await runOnce(sandbox, tag, {
+      name: 'smoke-mc-console',
+      entrypoint: 'mc-console',
+      args: ['exec', 'list'],
+      volumes: ['smoke-mc-rcon:/run/rcon'],
+    });
+    expect(exec.code, `${exec.stdout}\n${exec.stderr}`).toBe(0);
+    expect(exec.stdout).toMatch(/players online/);
+    const user = await runOnce(sandbox, tag, { name: 'smoke-mc-console-id', entrypoint: 'id', args: ['-u'] });
+    expect(user.stdout.trim()).toBe('10001');
+    const health = JSON.parse((await sandbox.podman(['image', 'inspect', '--format', '{{json .HealthCheck}}', tag])).stdout);
+    expect(health.Test).toEqual(['CMD', 'node', PROBE, 'tcp:127.0.0.1:7681']);
+    await removeContainer(sandbox, 'smoke-mc-server');
+  },
+
+  async 'zfs-backup'(tag) {
+    // The README's example config; no zfs here, so cycles fail and are logged, the agent stays up.
+    const readme = readFileSync(join(repoRoot, 'apps/zfs-agent/README.md'), 'utf8');
+    const example = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example, 'a yaml example in apps/zfs-agent/README.md').toBeDefined();
+    const config = join(work, 'zfs-agent.yaml');
+    writeFileSync(config, example ?? '', { mode: 0o644 });
+    await startContainer(sandbox, tag, { name: 'smoke-zfs-backup', volumes: [`${config}:/etc/zfs-agent/zfs-agent.yaml:ro`] });
+    // Root on purpose (/dev/zfs), but with no capability at all under --cap-drop ALL.
+    await expectHealthyAs(sandbox, 'smoke-zfs-backup', 'root');
+    const caps = await sandbox.podman(['exec', 'smoke-zfs-backup', 'grep', 'CapEff', '/proc/1/status']);
+    expect(caps.stdout).toMatch(/CapEff:\s+0+$/m);
+    await removeContainer(sandbox, 'smoke-zfs-backup');
+  },
+
+  async 'mc-backup'(tag) {
+    const world = join(work, 'world');
+    makeWorld(world);
+    const common = {
+      env: { BORG_PASSPHRASE: 'smoke-test-passphrase' },
+      volumes: ['smoke-backup-state:/var/lib/mc-backup', 'smoke-backup-repo:/backup', `${world}:/srv/minecraft/world:ro`],
+    };
+    const init = await runOnce(sandbox, tag, {
+      ...common,
+      name: 'smoke-borg-init',
+      entrypoint: 'borg',
+      args: ['init', '--encryption=repokey-blake2', '/backup/borg'],
+    });
+    expect(init.code, init.stderr).toBe(0);
+    // A real backup: no bridge reachable, so mc-backup backs up without pausing.
+    const now = await runOnce(sandbox, tag, { ...common, name: 'smoke-backup-now', args: ['now'] });
+    expect(now.code, `${now.stdout}\n${now.stderr}`).toBe(0);
+    const list = await runOnce(sandbox, tag, {
+      ...common,
+      name: 'smoke-borg-list',
+      entrypoint: 'borg',
+      args: ['list', '--short', '/backup/borg'],
+    });
+    expect(list.code, list.stderr).toBe(0);
+    const archives = list.stdout.trim().split('\n').filter(Boolean);
+    expect(archives).toHaveLength(1);
+    // The archive holds the world's files, byte for byte.
+    const files = await runOnce(sandbox, tag, {
+      ...common,
+      name: 'smoke-borg-files',
+      entrypoint: 'borg',
+      args: ['list', '--format', '{path} {size}{NL}', `/backup/borg::${archives[0]}`],
+    });
+    expect(files.code, files.stderr).toBe(0);
+    expect(files.stdout).toMatch(/region\/r\.2\.0\.mca 65536/);
+    expect(files.stdout).toMatch(/level\.dat 10/);
+    // The daemon: healthy, not root.
+    await startContainer(sandbox, tag, { ...common, name: 'smoke-mc-backup' });
+    await expectHealthyAs(sandbox, 'smoke-mc-backup', 'homelab');
+    await removeContainer(sandbox, 'smoke-mc-backup');
+  },
+
+  async 'mc-map'(tag) {
+    const world = join(work, 'map-world');
+    makeWorld(world);
+    // little-a-map is not packaged anywhere here: the testkit's fake renderer stands in for it.
+    const fake = join(FAKES, 'fake-little-a-map.js');
+    expect(existsSync(fake), `${fake} is missing: run "npm run build" first`).toBe(true);
+    const renderer = join(work, 'little-a-map');
+    writeFileSync(renderer, '#!/bin/sh\nexec node /opt/fake/fake-little-a-map.js "$@"\n', { mode: 0o755 });
+    await startContainer(sandbox, tag, {
+      name: 'smoke-mc-map',
+      env: { MAP_RENDERER: '/opt/fake/little-a-map', MAP_DEBOUNCE: '500ms', MAP_MAX_WAIT: '5s' },
+      volumes: [
+        'smoke-map:/srv/map',
+        `${world}:/srv/minecraft/world:ro`,
+        `${fake}:/opt/fake/fake-little-a-map.js:ro`,
+        `${renderer}:/opt/fake/little-a-map:ro`,
+      ],
+    });
+    // The probe covers map-watcher's /healthz and lighttpd's port.
+    await expectHealthyAs(sandbox, 'smoke-mc-map', 'homelab');
+    // A change in the world is rendered, published and served by lighttpd.
+    writeFileSync(join(world, 'region', 'r.9.9.mca'), Buffer.alloc(4096, 9));
+    await waitFor(
+      async () =>
+        (await sandbox.podman(['exec', 'smoke-mc-map', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:8080/'], { check: false }))
+          .code === 0,
+      'the published map on lighttpd',
+    );
+    await removeContainer(sandbox, 'smoke-mc-map');
+  },
+
+  async 'git-ssh'(tag) {
+    const keys = join(work, 'ssh');
+    mkdirSync(keys, { recursive: true });
+    await sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'smoke', '-f', join(keys, 'id')]);
+    writeFileSync(join(keys, 'authorized_keys'), readFileSync(join(keys, 'id.pub')));
+    await startContainer(sandbox, tag, {
+      name: 'smoke-git-ssh',
+      volumes: [
+        'smoke-git-repos:/home/git/repos',
+        'smoke-git-keys:/var/lib/git-ssh',
+        `${keys}/authorized_keys:/home/git/.ssh/authorized_keys:ro`,
+      ],
+    });
+    await expectHealthyAs(sandbox, 'smoke-git-ssh', 'git');
+    // Log in over ssh from inside the container (it has no network): only the git-shell commands work.
+    await sandbox.podman(['exec', '-i', 'smoke-git-ssh', 'sh', '-c', 'umask 077 && cat > /tmp/id'], {
+      input: readFileSync(join(keys, 'id'), 'utf8'),
+    });
+    const ssh = (...cmd: string[]) =>
+      sandbox.podman(
+        [
+          'exec',
+          'smoke-git-ssh',
+          'ssh',
+          '-i',
+          '/tmp/id',
+          '-p',
+          '2222',
+          '-o',
+          'StrictHostKeyChecking=no',
+          '-o',
+          'UserKnownHostsFile=/dev/null',
+          '-o',
+          'LogLevel=ERROR',
+          'git@127.0.0.1',
+          ...cmd,
+        ],
+        { check: false },
+      );
+    const mk = await ssh('mk', 'smoke');
+    expect(mk.code, mk.stderr).toBe(0);
+    expect(mk.stdout).toContain('made public repo smoke');
+    const ls = await ssh('ls');
+    expect(ls.stdout).toMatch(/^smoke\s+public/m);
+    const shell = await ssh('sh', '-c', 'id');
+    expect(shell.code, 'no shell beyond the git-shell commands').not.toBe(0);
+    await removeContainer(sandbox, 'smoke-git-ssh');
+  },
+
+  async 'git-web'(tag) {
+    const pool = join(work, 'pool');
+    const clone = join(work, 'clone');
+    mkdirSync(pool, { recursive: true });
+    await sh('git', ['init', '-q', '--bare', '-b', 'main', join(pool, 'demo.git')]);
+    await sh('git', ['init', '-q', '--bare', '-b', 'main', join(pool, 'secret.git')]);
+    await sh('git', ['config', '--file', join(pool, 'secret.git', 'config'), 'cgit.ignore', 'true']);
+    await sh('git', ['init', '-q', '-b', 'main', clone]);
+    writeFileSync(join(clone, 'README.md'), '# Demo\n\nServed by *cgit* in the git-web image.\n');
+    writeFileSync(join(clone, 'fabric.json'), '{"dotted": "path"}\n');
+    const git = (...args: string[]) =>
+      sh('git', ['-c', 'user.name=smoke', '-c', 'user.email=smoke@example.invalid', ...args], { cwd: clone });
+    await git('add', '.');
+    await git('commit', '-q', '-m', 'smoke commit');
+    await git('push', '-q', join(pool, 'demo.git'), 'main');
+    await sh('chmod', ['-R', 'a+rX', pool]);
+    await startContainer(sandbox, tag, { name: 'smoke-git-web', volumes: [`${pool}:/home/git/repos:ro`] });
+    await expectHealthyAs(sandbox, 'smoke-git-web', 'homelab');
+    const get = (path: string) =>
+      sandbox.podman(['exec', 'smoke-git-web', 'wget', '-q', '-S', '-O', '-', `http://127.0.0.1:8080${path}`], { check: false });
+    const index = await get('/');
+    expect(index.code, index.stderr).toBe(0);
+    expect(index.stdout).toContain('demo');
+    expect(index.stdout).not.toContain('secret');
+    const log = await get('/demo/log/');
+    expect(log.stdout).toContain('smoke commit');
+    const about = await get('/demo/about/');
+    expect(about.stdout).toContain('<em>cgit</em>');
+    const dotted = await get('/demo/tree/fabric.json');
+    expect(dotted.stdout).toContain('dotted');
+    const secret = await get('/secret/');
+    expect(secret.stdout).not.toContain('secret.git');
+    await removeContainer(sandbox, 'smoke-git-web');
+  },
+};
+
+describe('images on a substitute base (no registry here)', () => {
+  beforeAll(async () => {
+    before.ipForward = readIpForward();
+    before.varLibContainers = existsSync('/var/lib/containers');
+    before.runRunc = existsSync('/run/runc');
+    sandbox = await PodmanSandbox.create();
+    work = join(sandbox.dir, 'work');
+    mkdirSync(work);
+    const rootfs = join(sandbox.dir, 'rootfs');
+    mkdirSync(rootfs);
+    buildSubstituteRootfs(rootfs);
+    await sandbox.importDir(rootfs, ALPINE_SUBSTITUTE);
+    await sh('rm', ['-rf', rootfs]);
+  }, 300_000);
+
+  afterAll(async () => {
+    await sandbox?.close();
+    if (sizes.length > 0) {
+      const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+      const rows = sizes.map((s) => `| ${s.image} | ${s.app} | ${mb(s.total)} | ${mb(s.own)} | ${(s.bundle / 1e3).toFixed(0)} kB |`);
+      process.stdout.write(
+        `\nimage sizes on the substitute base (runtime base ${mb(baseSize)}):\n| image | app | total | own layers | bundle |\n|---|---|---|---|---|\n${rows.join('\n')}\n`,
+      );
+    }
+  }, 180_000);
+
+  for (const f of files) {
+    const app = f.app ?? '';
+    if (isPlaceholderApp(app)) {
+      // Visible in the test list, never silent: the image is covered once the app is real.
+      it(`${f.image}: NOT COVERED YET, apps/${app}/src/main.ts is still the placeholder`, () => {
+        expect(isPlaceholderApp(app)).toBe(true);
+      });
+      continue;
+    }
+    it(`${f.image} (${app}): builds from its Containerfile on the substitute base and runs hardened`, async () => {
+      expect(existsSync(bundleOf(app)), `${bundleOf(app)} is missing: run "npm run build" first`).toBe(true);
+      const scenario = scenarios[f.image];
+      expect(scenario, `a smoke scenario for ${f.image}`).toBeDefined();
+      const tag = await build(f);
+      const health = JSON.parse((await sandbox.podman(['image', 'inspect', '--format', '{{json .HealthCheck}}', tag])).stdout);
+      expect(health?.Test?.[0], 'HEALTHCHECK kept (docker format)').toBe('CMD');
+      await (scenario as Scenario)(tag, f);
+    }, 300_000);
+  }
+});
+
+describe('after the image tests', () => {
+  it('left no container, image, storage folder, mount or ip_forward change behind', () => {
+    expect(existsSync(sandbox.dir), sandbox.dir).toBe(false);
+    expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(sandbox.dir);
+    expect(readIpForward()).toBe(before.ipForward);
+    expect(existsSync('/var/lib/containers'), 'podman wrote no global storage').toBe(before.varLibContainers);
+    expect(existsSync('/run/runc'), 'runc wrote no global state').toBe(before.runRunc);
+    expect(() => execFileSync('pgrep', ['-f', sandbox.dir], { encoding: 'utf8' }), 'no process of the sandbox left').toThrow();
+  });
+});
