@@ -50,6 +50,22 @@ describe('config', () => {
     ],
     ['replication:\n  - { name: a, source: tank/a, target: b/a, raw: sometimes }\n', 'replication.0.raw'],
     ['{}\n', 'datasets: nothing to do'],
+    [
+      'datasets:\n  tank: { hourly: 1, recursive: true }\n  tank/a: { hourly: 2 }\n',
+      'datasets.tank/a: is inside the recursive dataset tank',
+    ],
+    [
+      'datasets:\n  tank/a: { hourly: 1 }\nreplication:\n  - { name: a, source: tank/b, target: b/a }\n',
+      'replication.0.source: tank/b is not in datasets',
+    ],
+    [
+      'datasets:\n  tank/a: { hourly: 1 }\n  b: { hourly: 1, recursive: true }\nreplication:\n  - { name: a, source: tank/a, target: b/a }\n',
+      'replication.0.target: is snapshotted by datasets.b',
+    ],
+    [
+      'datasets:\n  tank/a: { hourly: 1 }\n  tank/b: { hourly: 1 }\nreplication:\n  - { name: a, source: tank/a, target: b/a }\n  - { name: b, source: tank/b, target: b/a }\n',
+      'replication.1.target: b/a is the target of another job',
+    ],
   ])('refuses %j naming %s', (yaml, key) => {
     expect(issues(yaml)).toContain(key);
   });

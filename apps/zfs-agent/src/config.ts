@@ -90,6 +90,39 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['replication', i, 'target'], message: 'must not be the source or inside it' });
       }
     });
+    const recursive = Object.entries(cfg.datasets)
+      .filter(([, ds]) => ds.recursive)
+      .map(([name]) => name);
+    const insideRecursive = (name: string) => recursive.find((root) => name.startsWith(`${root}/`));
+    for (const name of Object.keys(cfg.datasets)) {
+      const root = insideRecursive(name);
+      if (root)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['datasets', name],
+          message: `is inside the recursive dataset ${root}, which already snapshots it; make ${root} not recursive to give it its own policy`,
+        });
+    }
+    const targets = new Set<string>();
+    cfg.replication.forEach((job, i) => {
+      if (!(job.source in cfg.datasets) && !insideRecursive(job.source)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['replication', i, 'source'],
+          message: `${job.source} is not in datasets, so the agent makes no snapshots of it to send`,
+        });
+      }
+      const managedTarget = job.target in cfg.datasets ? job.target : insideRecursive(job.target);
+      if (managedTarget)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['replication', i, 'target'],
+          message: `is snapshotted by datasets.${managedTarget}; a replication target must only receive`,
+        });
+      if (targets.has(job.target))
+        ctx.addIssue({ code: 'custom', path: ['replication', i, 'target'], message: `${job.target} is the target of another job` });
+      targets.add(job.target);
+    });
     if (Object.keys(cfg.datasets).length === 0 && cfg.replication.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['datasets'], message: 'nothing to do: no datasets and no replication jobs' });
     }
