@@ -3,7 +3,7 @@
  * rcon-bridge in front of it (backup socket), a real borg repository, and mc-backup runs.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   appBundle,
@@ -51,7 +51,8 @@ export async function startBackupStack(opts: { mcArgs?: string[]; env?: Record<s
     },
   });
   const repo = join(dir, 'repo');
-  const borgEnv = { ...process.env, BORG_BASE_DIR: join(dir, 'borg-base'), BORG_REPO: repo };
+  // the same host id as mc-backup's default: stale locks it leaves are ours to clean up
+  const borgEnv = { ...process.env, BORG_BASE_DIR: join(dir, 'borg-base'), BORG_REPO: repo, BORG_HOST_ID: 'mc-backup' };
   const init = spawnSync('borg', ['init', '--encryption', 'none'], { env: borgEnv, encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`borg init failed: ${init.stderr}`);
   const stateDir = join(dir, 'state');
@@ -159,4 +160,33 @@ export async function verifyArchives(stack: BackupStack, names: string[], concur
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return results;
+}
+
+/**
+ * Every borg lock (repository and cache) that is still on disk, with whether its process lives.
+ * borg 1.2 releases its locks on SIGTERM, except when the signal lands in its start-up window:
+ * then a lock naming our host id and the dead PID stays, and borg removes it at its next start.
+ */
+export function borgLocks(stack: BackupStack): { path: string; host: string; pid: number; alive: boolean }[] {
+  const dirs = [join(stack.env.BORG_REPO, 'lock.exclusive')];
+  const cache = join(stack.env.BORG_BASE_DIR, '.cache', 'borg');
+  if (existsSync(cache)) for (const id of readdirSync(cache)) dirs.push(join(cache, id, 'lock.exclusive'));
+  return dirs.flatMap((dir) =>
+    existsSync(dir)
+      ? readdirSync(dir).map((name) => {
+          const m = /^(.*)\.(\d+)-[0-9a-f]+$/.exec(name);
+          const pid = Number(m?.[2]);
+          return { path: join(dir, name), host: m?.[1] ?? '?', pid, alive: isAlive(pid) };
+        })
+      : [],
+  );
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApp, useCleanup, waitFor } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
 import { initialState } from '../src/state.js';
-import { setup, webhook } from './helpers.js';
+import { borgLocks, setup, webhook } from './helpers.js';
 
 useCleanup();
 
@@ -115,5 +116,27 @@ describe('mc-backup run (daemon)', () => {
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ ready: false, checks: { saving: { ok: false, detail: { run: 'killed' } }, backup: { ok: true } } });
     expect(await app.metrics()).toMatch(/mc_backup_saving_paused\{app="mc-backup"\} 1/);
+  });
+
+  it('SIGTERM during a scheduled run: borg is interrupted, the run is recorded aborted, exit within 10 s', async () => {
+    const s = await setup();
+    writeFileSync(join(s.world, 'big.bin'), randomBytes(160 * 1024 * 1024));
+    const app = await startApp('mc-backup', ['run'], { env: { ...s.env, BACKUP_SCHEDULE: '* * * * * *' } });
+    await waitFor(() => existsSync(join(s.env.BORG_REPO, 'lock.exclusive')) && app.proc.stdout.some((l) => l.includes('"borg":"create"')), {
+      timeoutMs: 30_000,
+      intervalMs: 10,
+      what: 'borg create to hold the lock',
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    // one run at a time although the schedule fires every second
+    expect(app.proc.logs().filter((l) => l.msg === 'backup starting')).toHaveLength(1);
+    const t0 = Date.now();
+    app.proc.signal('SIGTERM');
+    const exit = await app.proc.waitExit(15_000);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(exit.code).toBe(0);
+    const state = JSON.parse(readFileSync(join(s.env.BACKUP_STATE_DIR, 'state.json'), 'utf8'));
+    expect(state.lastRun).toMatchObject({ status: 'aborted', failedStep: 'create' });
+    expect(borgLocks(s.repo).filter((l) => l.alive || l.host !== 'mc-backup')).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -96,4 +96,25 @@ export async function webhook() {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook/secret-token`;
   return { url, bodies, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** borg lock files (repository and cache) still on disk, and whether their process lives. */
+export function borgLocks(repo: { repo: string; base: string }): { host: string; pid: number; alive: boolean }[] {
+  const dirs = [join(repo.repo, 'lock.exclusive')];
+  const cache = join(repo.base, '.cache', 'borg');
+  if (existsSync(cache)) for (const id of readdirSync(cache)) dirs.push(join(cache, id, 'lock.exclusive'));
+  return dirs.flatMap((dir) =>
+    existsSync(dir)
+      ? readdirSync(dir).map((name) => {
+          const pid = Number(/\.(\d+)-[0-9a-f]+$/.exec(name)?.[1]);
+          let alive = true;
+          try {
+            process.kill(pid, 0);
+          } catch {
+            alive = false;
+          }
+          return { host: name.replace(/\.\d+-[0-9a-f]+$/, ''), pid, alive };
+        })
+      : [],
+  );
 }
