@@ -35,6 +35,9 @@ describe('mc-backup against the fake server through the real bridge and real bor
     const steps = ((run?.steps ?? []) as { step: string }[]).map((s) => s.step);
     expect(steps.indexOf('create')).toBeGreaterThan(steps.indexOf('save-on'));
     expect(savingIsOn(stack.mc)).toBe(true);
+    // announced in game at the start and the end (say, the default)
+    const said = stack.mc.proc.stdout.slice(before).filter((l) => l.includes('[Rcon] [backup]'));
+    expect(said.map((l) => l.replace(/^.*\[Rcon\] /, ''))).toEqual(['[backup] starting a backup of the world', '[backup] backup finished']);
 
     // restore with the CLI: every region and map file verifies (no torn file)
     const target = join(await makeTempDir('backup-restore-'), 'world');

@@ -81,8 +81,11 @@ describe('mc-backup run (daemon)', () => {
     await stale.proc.stop();
 
     const fresh = await setup();
-    const app = await startApp('mc-backup', ['run'], { env: { ...fresh.env, BACKUP_SCHEDULE: '0 4 1 1 *' } });
+    const app = await startApp('mc-backup', ['run'], { env: { ...fresh.env, BACKUP_SCHEDULE: '0 4 * * *', BACKUP_TZ: 'Asia/Tokyo' } });
     expect((await app.readyz()).body).toMatchObject({ ready: true, checks: { backup: { ok: true, detail: { lastSuccess: null } } } });
+    // the schedule is in BACKUP_TZ: 04:00 in Tokyo is 19:00 UTC
+    const started = app.proc.logs().find((l) => l.msg === 'scheduler started');
+    expect(started).toMatchObject({ schedule: '0 4 * * *', timeZone: 'Asia/Tokyo', next: expect.stringMatching(/T19:00:00\.000Z$/) });
   });
 
   it('runs borg check on its own schedule and records it', async () => {
