@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { appImageProblems, isPinned } from './images/containerfile-rules.js';
 import {
   appContainerfiles,
   argsOf,
-  type Containerfile,
-  commentAbove,
   containerfileNames,
   flagsOf,
   keyword,
@@ -27,27 +26,19 @@ const EXPECTED: Record<string, string> = {
 
 const files = appContainerfiles();
 const base = parseContainerfile('runtime-base');
-const stageNames = (f: Containerfile) => new Set(f.stages.map((s) => s.name).filter(Boolean));
-/** A FROM that names an image (not scratch, not a stage of the same file), with ARG defaults filled in. */
-const isExternal = (f: Containerfile, s: Stage) => s.fromResolved !== 'scratch' && !stageNames(f).has(s.fromResolved);
 const lastUser = (s: Stage) => s.instructions.filter((i) => keyword(i) === 'USER').at(-1);
-
-/** An external image reference is pinned: a digest, or at least a version tag (never `latest`). */
-function assertPinned(ref: string, where: string): void {
-  expect(ref, `${where}: base image reference`).not.toBe('');
-  const digest = /@sha256:[0-9a-f]{64}$/.test(ref);
-  const tag = /:([^/@]+)(@|$)/.exec(ref)?.[1];
-  expect(
-    digest || (tag !== undefined && tag !== 'latest' && /\d/.test(tag)),
-    `${where}: ${ref} is not pinned (digest or version tag)`,
-  ).toBe(true);
-}
 
 describe('containerfiles', () => {
   it('has one Containerfile per container with a sidecar, each labelled with its app', () => {
     expect(containerfileNames()).toEqual(['runtime-base', ...Object.keys(EXPECTED)].sort());
     expect(Object.fromEntries(files.map((f) => [f.image, f.app]))).toEqual(EXPECTED);
   });
+
+  for (const f of files) {
+    it(`${f.image}: multi-stage, pinned bases, bundle-only runtime, non-root, healthcheck, tini`, () => {
+      expect(appImageProblems(f)).toEqual([]);
+    });
+  }
 
   it("wires each app's `image` script to its Containerfile (the turbo image task)", () => {
     for (const [image, app] of Object.entries(EXPECTED)) {
@@ -58,125 +49,103 @@ describe('containerfiles', () => {
     expect(turbo.tasks.image.dependsOn).toContain('build');
   });
 
-  it('pins every base image: Alpine by digest, the runtime base by the repo version', () => {
+  it('uses one Alpine release pinned by digest, and the runtime base of the repo version', () => {
     const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
-    for (const f of [base, ...files]) {
-      const alpine = f.globalArgs.get('ALPINE_IMAGE') ?? '';
-      expect(alpine, `${f.image}: ALPINE_IMAGE`).toMatch(/^docker\.io\/library\/alpine:\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
-      for (const stage of f.stages) {
-        if (isExternal(f, stage)) assertPinned(stage.fromResolved, `${f.image} stage ${stage.name}`);
-      }
-    }
     const alpines = new Set([base, ...files].map((f) => f.globalArgs.get('ALPINE_IMAGE')));
-    expect(alpines.size, 'one Alpine release for all images').toBe(1);
-    for (const f of files) expect(f.globalArgs.get('RUNTIME_BASE'), f.image).toBe(`localhost/homelab/runtime-base:${version}`);
-  });
-
-  it('is multi-stage: a builder runs npm ci and the turbo build of just that app; bundle and package steps are selectable', () => {
+    expect([...alpines]).toHaveLength(1);
+    expect([...alpines][0]).toMatch(/^docker\.io\/library\/alpine:\d+\.\d+\.\d+@sha256:[0-9a-f]{64}$/);
     for (const f of files) {
-      const names = stageNames(f);
-      for (const name of ['bundle-source', 'bundle-prebuilt', 'bundle', 'packages-apk', 'packages-preinstalled', 'runtime']) {
-        expect(names.has(name), `${f.image}: stage ${name}`).toBe(true);
-      }
-      const builder = f.stages.find((s) => s.name === 'bundle-source') as Stage;
-      const runs = builder.instructions.filter((i) => keyword(i) === 'RUN').map((i) => i.getArgumentsContent() ?? '');
-      expect(runs.join('\n'), f.image).toMatch(/npm ci\b/);
-      expect(runs.join('\n'), f.image).toContain(`turbo run build --filter=@homelab/${f.app}`);
-      // The selectors resolve (with their defaults) to stages of the same file.
-      for (const s of f.stages.filter((st) => /\$\{(BUNDLE|PACKAGES|RENDERER)\}/.test(st.from))) {
-        expect(names.has(s.fromResolved), `${f.image}: FROM ${s.from} -> ${s.fromResolved}`).toBe(true);
-      }
-      expect(f.globalArgs.get('BUNDLE')).toBe('source');
-      expect(f.globalArgs.get('PACKAGES')).toBe('apk');
-      // The tools come from Alpine packages in the apk variant.
-      const apk = f.stages.find((s) => s.name === 'packages-apk') as Stage;
-      expect(
-        apk.instructions.some((i) => keyword(i) === 'RUN' && /apk add --no-cache/.test(i.getArgumentsContent() ?? '')),
-        f.image,
-      ).toBe(true);
-    }
-  });
-
-  it('copies only the bundle (and its own config files) into the runtime stage', () => {
-    for (const f of files) {
-      const copies = f.runtime.instructions.filter((i) => keyword(i) === 'COPY' || keyword(i) === 'ADD');
-      expect(
-        copies.every((c) => keyword(c) === 'COPY'),
-        `${f.image}: no ADD`,
-      ).toBe(true);
-      const fromBundle = copies.filter((c) => flagsOf(c).get('from') === 'bundle');
-      expect(fromBundle.length, `${f.image}: one COPY --from=bundle`).toBe(1);
-      expect(argsOf(fromBundle[0] as never).slice(0, -1), f.image).toEqual([`/src/apps/${f.app}/dist/main.js`]);
-      for (const c of copies.filter((x) => x !== fromBundle[0])) {
-        const from = flagsOf(c).get('from');
-        if (from) {
-          // Another stage of this file (a tool such as the map renderer), never the builder itself.
-          expect(stageNames(f).has(from) && !from.startsWith('bundle'), `${f.image}: COPY --from=${from}`).toBe(true);
-        } else {
-          for (const src of argsOf(c).slice(0, -1))
-            expect(src, `${f.image}: COPY from the context`).toMatch(new RegExp(`^containerfiles/${f.image}/`));
-        }
-      }
-      // The prebuilt variant takes nothing from the context but the bundle.
-      const prebuilt = f.stages.find((s) => s.name === 'bundle-prebuilt') as Stage;
-      expect(prebuilt.from).toBe('scratch');
-      expect(prebuilt.instructions.map((i) => i.getArgumentsContent())).toEqual([
-        `apps/${f.app}/dist/main.js /src/apps/${f.app}/dist/main.js`,
+      expect(f.globalArgs.get('RUNTIME_BASE'), f.image).toBe(`localhost/homelab/runtime-base:${version}`);
+      expect([f.globalArgs.get('BUNDLE'), f.globalArgs.get('PACKAGES')], `${f.image}: the defaults are the real build`).toEqual([
+        'source',
+        'apk',
       ]);
     }
   });
 
-  it('runs as a non-root user, root only with a comment saying why', () => {
-    for (const f of files) {
-      const user = lastUser(f.runtime);
-      expect(user, `${f.image}: USER in the runtime stage`).toBeDefined();
-      const name = (user?.getArgumentsContent() ?? '').split(':')[0];
-      if (name === 'root' || name === '0') {
-        expect(commentAbove(f, user as never), `${f.image}: USER root needs a comment`).toMatch(/^Root on purpose: .{40,}/);
-      } else {
-        expect(['homelab', 'git'], f.image).toContain(name);
-      }
-    }
-    // Only the container that drives /dev/zfs runs as root.
-    expect(files.filter((f) => /^(root|0)/.test(lastUser(f.runtime)?.getArgumentsContent() ?? '')).map((f) => f.image)).toEqual([
-      'zfs-backup',
-    ]);
-  });
-
-  it('has a HEALTHCHECK, an exec-form tini ENTRYPOINT and no shell-form CMD', () => {
-    for (const f of files) {
-      const checks = f.runtime.instructions.filter((i) => keyword(i) === 'HEALTHCHECK');
-      expect(checks.length, `${f.image}: HEALTHCHECK`).toBe(1);
-      const content = f.lines[checks[0]?.getRange().start.line ?? -1] ?? '';
-      expect(content, f.image).toMatch(/CMD \["node", "\/usr\/local\/lib\/homelab\/healthcheck\.mjs"/);
-      expect(content, f.image).toMatch(/--interval=\d+s --timeout=\d+s/);
-      const entrypoint = f.runtime.instructions.filter((i) => keyword(i) === 'ENTRYPOINT').at(-1);
-      expect(entrypoint?.getArgumentsContent() ?? '', f.image).toMatch(/^\["\/sbin\/tini", "--", /);
-      for (const cmd of f.runtime.instructions.filter((i) => keyword(i) === 'CMD'))
-        expect(cmd.getArgumentsContent(), f.image).toMatch(/^\[/);
-    }
+  it('runs only zfs-backup as root (it drives /dev/zfs)', () => {
+    const root = files.filter((f) => /^(root|0)\b/.test(lastUser(f.runtime)?.getArgumentsContent() ?? ''));
+    expect(root.map((f) => f.image)).toEqual(['zfs-backup']);
   });
 
   it('runtime base: pinned Alpine, nodejs and tini from apk, non-root user, /tmp 1777, the probe, a healthcheck', () => {
     expect(base.stages.map((s) => s.name)).toEqual(['os', 'packages-apk', 'packages-preinstalled', 'runtime']);
-    const apk = base.stages[1] as Stage;
-    expect(apk.instructions.map((i) => i.getArgumentsContent())).toEqual(['apk add --no-cache nodejs tini']);
+    expect((base.stages[1] as Stage).instructions.map((i) => i.getArgumentsContent())).toEqual(['apk add --no-cache nodejs tini']);
     const runs = base.runtime.instructions.filter((i) => keyword(i) === 'RUN').map((i) => i.getArgumentsContent() ?? '');
     expect(runs.join('\n')).toContain('chmod 1777 /tmp');
     expect(lastUser(base.runtime)?.getArgumentsContent()).toBe('homelab');
     expect(base.runtime.instructions.some((i) => keyword(i) === 'HEALTHCHECK')).toBe(true);
     const copies = base.runtime.instructions.filter((i) => keyword(i) === 'COPY').map(argsOf);
     expect(copies).toEqual([['healthcheck.mjs', '/usr/local/lib/homelab/healthcheck.mjs']]);
-    expect(existsSync(join(repoRoot, 'containerfiles/healthcheck.mjs'))).toBe(true);
   });
 
-  it('keeps files that images copy from the context inside containerfiles/<image>/', () => {
+  it('has every file that images copy from the build context', () => {
     for (const f of files) {
-      for (const stage of f.stages.filter((s) => s.name !== 'bundle-source' && s.name !== 'bundle-prebuilt')) {
+      for (const stage of f.stages.filter((s) => s.name !== 'bundle-source')) {
         for (const c of stage.instructions.filter((i) => keyword(i) === 'COPY' && !flagsOf(i).get('from'))) {
           for (const src of argsOf(c).slice(0, -1)) expect(existsSync(join(repoRoot, src)), `${f.image}: ${src}`).toBe(true);
         }
       }
     }
+  });
+});
+
+describe('containerfile rules catch what they must', () => {
+  const original = readFileSync(join(repoRoot, 'containerfiles/mc-backup.Containerfile'), 'utf8');
+  const mutate = (from: string | RegExp, to: string) => {
+    const text = original.replace(from, to);
+    expect(text, `mutation of ${from}`).not.toBe(original);
+    return appImageProblems(parseContainerfile('mc-backup', text));
+  };
+
+  it.each([
+    ['an unpinned base', /ARG ALPINE_IMAGE=\S+/, 'ARG ALPINE_IMAGE=docker.io/library/alpine:latest', /^pinned: /],
+    ['a base without a tag', /ARG RUNTIME_BASE=\S+/, 'ARG RUNTIME_BASE=localhost/homelab/runtime-base', /^pinned: /],
+    ['a builder without npm ci', 'npm ci --no-audit --no-fund && ', '', /^multi-stage: the builder does not run npm ci/],
+    [
+      'a single stage',
+      /^[\s\S]*FROM packages-\$\{PACKAGES\} AS runtime\n/m,
+      'FROM docker.io/library/alpine:3.21.3 AS runtime\n',
+      /^multi-stage: no stage/,
+    ],
+    [
+      'the whole repo in the runtime',
+      'USER homelab\nENTRYPOINT',
+      'COPY . /app\nUSER homelab\nENTRYPOINT',
+      /^bundle-only: COPY \. from the build context/,
+    ],
+    [
+      'node_modules from the builder',
+      'USER homelab\nENTRYPOINT',
+      'COPY --from=bundle-source /src/node_modules /app/node_modules\nUSER homelab\nENTRYPOINT',
+      /^bundle-only: COPY --from=bundle-source/,
+    ],
+    ['an ADD', 'USER homelab\nENTRYPOINT', 'ADD https://example.invalid/x /x\nUSER homelab\nENTRYPOINT', /^bundle-only: ADD/],
+    ['root without a reason', 'USER homelab\nENTRYPOINT', 'USER root\nENTRYPOINT', /^non-root: USER root without/],
+    ['no HEALTHCHECK', /HEALTHCHECK .*\n/, '', /^healthcheck: 0 HEALTHCHECK/],
+    ['a shell-form CMD', 'CMD ["run"]', 'CMD mc-backup run', /^entrypoint: CMD in shell form/],
+    ['no tini', 'ENTRYPOINT ["/sbin/tini", "--", "mc-backup"]', 'ENTRYPOINT ["mc-backup"]', /^entrypoint: /],
+  ])('%s', (_what, from, to, expected) => {
+    const problems = mutate(from, to);
+    expect(
+      problems.some((p) => expected.test(p)),
+      problems.join('\n'),
+    ).toBe(true);
+  });
+
+  it('accepts root with a reason, as zfs-backup gives it', () => {
+    const problems = mutate(
+      'USER homelab\nENTRYPOINT',
+      '# Root on purpose: borg must read files of every owner in this made-up variant.\nUSER root\nENTRYPOINT',
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('tells pinned references from floating ones', () => {
+    expect(isPinned('docker.io/library/alpine:3.21.3@sha256:a8560b36e8b8210634f77d9f7f9efd7ffa463e380b75e2e74aff4511df3ef88c')).toBe(true);
+    expect(isPinned('localhost/homelab/runtime-base:0.1.0')).toBe(true);
+    expect(isPinned('alpine')).toBe(false);
+    expect(isPinned('alpine:latest')).toBe(false);
+    expect(isPinned('localhost:5000/alpine')).toBe(false);
   });
 });

@@ -41,15 +41,16 @@ export function containerfileNames(): string[] {
 export function appContainerfiles(): Containerfile[] {
   return containerfileNames()
     .filter((n) => n !== 'runtime-base')
-    .map(parseContainerfile);
+    .map((name) => parseContainerfile(name));
 }
 
 const fill = (value: string, args: Map<string, string | undefined>) =>
   value.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => args.get(a ?? b) ?? '');
 
-export function parseContainerfile(image: string): Containerfile {
+/** Parses containerfiles/<image>.Containerfile, or `text` as if it were that file. */
+export function parseContainerfile(image: string, text?: string): Containerfile {
   const path = join(containerfilesDir, `${image}.Containerfile`);
-  const text = readFileSync(path, 'utf8');
+  text ??= readFileSync(path, 'utf8');
   const doc = DockerfileParser.parse(text);
   const globalArgs = new Map<string, string | undefined>();
   const stages: Stage[] = [];
