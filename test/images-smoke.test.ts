@@ -155,7 +155,7 @@ const scenarios: Record<string, Scenario> = {
     expect(example, 'a yaml example in apps/zfs-agent/README.md').toBeDefined();
     const config = join(work, 'zfs-agent.yaml');
     writeFileSync(config, example ?? '', { mode: 0o644 });
-    await startContainer(sandbox, tag, { name: 'smoke-zfs-backup', volumes: [`${config}:/etc/zfs-agent/zfs-agent.yaml:ro`] });
+    await startContainer(sandbox, tag, { name: 'smoke-zfs-backup', volumes: [`${config}:/etc/zfs-agent/config.yaml:ro`] });
     // Root on purpose (/dev/zfs), but with no capability at all under --cap-drop ALL.
     await expectHealthyAs(sandbox, 'smoke-zfs-backup', 'root');
     const caps = await sandbox.podman(['exec', 'smoke-zfs-backup', 'grep', 'CapEff', '/proc/1/status']);
@@ -167,14 +167,15 @@ const scenarios: Record<string, Scenario> = {
     const world = join(work, 'world');
     makeWorld(world);
     const common = {
-      env: { BORG_PASSPHRASE: 'smoke-test-passphrase' },
+      // As compose/akitio.yaml runs it: the repo is the bind mount itself.
+      env: { BORG_PASSPHRASE: 'smoke-test-passphrase', BORG_REPO: '/backup' },
       volumes: ['smoke-backup-state:/var/lib/mc-backup', 'smoke-backup-repo:/backup', `${world}:/srv/minecraft/world:ro`],
     };
     const init = await runOnce(sandbox, tag, {
       ...common,
       name: 'smoke-borg-init',
       entrypoint: 'borg',
-      args: ['init', '--encryption=repokey-blake2', '/backup/borg'],
+      args: ['init', '--encryption=repokey-blake2', '/backup'],
     });
     expect(init.code, init.stderr).toBe(0);
     // A real backup: no bridge reachable, so mc-backup backs up without pausing.
@@ -184,7 +185,7 @@ const scenarios: Record<string, Scenario> = {
       ...common,
       name: 'smoke-borg-list',
       entrypoint: 'borg',
-      args: ['list', '--short', '/backup/borg'],
+      args: ['list', '--short', '/backup'],
     });
     expect(list.code, list.stderr).toBe(0);
     const archives = list.stdout.trim().split('\n').filter(Boolean);
@@ -194,7 +195,7 @@ const scenarios: Record<string, Scenario> = {
       ...common,
       name: 'smoke-borg-files',
       entrypoint: 'borg',
-      args: ['list', '--format', '{path} {size}{NL}', `/backup/borg::${archives[0]}`],
+      args: ['list', '--format', '{path} {size}{NL}', `/backup::${archives[0]}`],
     });
     expect(files.code, files.stderr).toBe(0);
     expect(files.stdout).toMatch(/region\/r\.2\.0\.mca 65536/);
@@ -217,7 +218,7 @@ const scenarios: Record<string, Scenario> = {
       name: 'smoke-mc-map',
       env: { MAP_RENDERER: '/opt/fake/little-a-map', MAP_DEBOUNCE: '500ms', MAP_MAX_WAIT: '5s' },
       volumes: [
-        'smoke-map:/srv/map',
+        'smoke-map:/var/lib/map',
         `${world}:/srv/minecraft/world:ro`,
         `${fake}:/opt/fake/fake-little-a-map.js:ro`,
         `${renderer}:/opt/fake/little-a-map:ro`,
@@ -301,7 +302,12 @@ const scenarios: Record<string, Scenario> = {
     await git('commit', '-q', '-m', 'smoke commit');
     await git('push', '-q', join(pool, 'demo.git'), 'main');
     await sh('chmod', ['-R', 'a+rX', pool]);
-    await startContainer(sandbox, tag, { name: 'smoke-git-web', volumes: [`${pool}:/home/git/repos:ro`] });
+    // With compose/eligius.yaml's tmpfs mounts; the rendered configs go to the image's /tmp/cgit.
+    await startContainer(sandbox, tag, {
+      name: 'smoke-git-web',
+      volumes: [`${pool}:/home/git/repos:ro`],
+      extra: ['--tmpfs', '/run', '--tmpfs', '/tmp'],
+    });
     await expectHealthyAs(sandbox, 'smoke-git-web', 'homelab');
     const get = (path: string) =>
       sandbox.podman(['exec', 'smoke-git-web', 'wget', '-q', '-S', '-O', '-', `http://127.0.0.1:8080${path}`], { check: false });
