@@ -6,7 +6,7 @@ import { type BorgClient, createBorg } from './borg.js';
 import { isWithin, type Settings } from './config.js';
 import type { BackupMetrics } from './metrics.js';
 import { type Notifier, noNotifier } from './notify.js';
-import { CHILD_MARKER, findOrphans, stopProcesses } from './orphans.js';
+import { childMarker, findOrphans, stopProcesses } from './orphans.js';
 import type { ArchiveInfo, RconConnector, StateStore } from './ports.js';
 import { type KeepRule, planRetention } from './retention.js';
 import { createRsyncStager } from './rsync.js';
@@ -44,7 +44,7 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
   const pid = deps.pid ?? process.pid;
   const metrics = deps.metrics;
   const notifier = deps.notifier ?? noNotifier;
-  const childEnv = { [CHILD_MARKER]: settings.stateDir };
+  const childEnv = childMarker(settings.stateDir, pid);
   const state: StateStore = createStateStore(join(settings.stateDir, 'state.json'), () => clock.now());
   const borg: BorgClient = createBorg(
     deps.runner,

@@ -5,13 +5,22 @@ import { isProcessAlive } from '@homelab/core';
 /**
  * Children of a killed mc-backup (rsync, borg) keep running as orphans: an orphaned rsync would
  * keep writing the staging folder and an orphaned borg keeps the repository lock. Every child gets
- * the marker `MC_BACKUP_CHILD=<state dir>` in its environment, so the next run (holding the run
- * lock, so no live mc-backup owns them) can find and stop them.
+ * the marker `MC_BACKUP_CHILD=<state dir>#<parent pid>` in its environment, so the next run
+ * (holding the run lock) can find those of this state folder whose mc-backup is dead and stop
+ * them. Children of a live mc-backup (e.g. the borg of a `list` next to the daemon) are left alone.
  */
 export const CHILD_MARKER = 'MC_BACKUP_CHILD';
 
-export async function findOrphans(marker: string, ownPid = process.pid): Promise<number[]> {
-  const needle = `${CHILD_MARKER}=${marker}`;
+export function childMarker(stateDir: string, pid = process.pid): Record<string, string> {
+  return { [CHILD_MARKER]: `${stateDir}#${pid}` };
+}
+
+export async function findOrphans(
+  stateDir: string,
+  ownPid = process.pid,
+  parentAlive: (pid: number) => boolean = isRunning,
+): Promise<number[]> {
+  const prefix = `${CHILD_MARKER}=${stateDir}#`;
   let entries: string[];
   try {
     entries = await readdir('/proc');
@@ -25,7 +34,10 @@ export async function findOrphans(marker: string, ownPid = process.pid): Promise
     if (pid === ownPid) continue;
     try {
       const environ = await readFile(`/proc/${pid}/environ`, 'utf8');
-      if (environ.split('\0').includes(needle)) found.push(pid);
+      const marker = environ.split('\0').find((v) => v.startsWith(prefix));
+      if (marker === undefined) continue;
+      const parent = Number(marker.slice(prefix.length));
+      if (parent !== ownPid && !parentAlive(parent)) found.push(pid);
     } catch {
       // gone, or not ours to read
     }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createRunner, silentLogger } from '@homelab/core';
 import { makeTempDir, startProcess, useCleanup } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { CHILD_MARKER, findOrphans, isRunning, stopProcesses } from '../src/orphans.js';
+import { childMarker, findOrphans, isRunning, stopProcesses } from '../src/orphans.js';
 import { createRsyncStager, parseRsyncStats } from '../src/rsync.js';
 import { writeTree } from './helpers.js';
 
@@ -60,15 +60,20 @@ describe('rsync staging', () => {
 });
 
 describe('orphaned children of a killed run', () => {
-  it('are found by their marker and stopped', async () => {
-    const marker = await makeTempDir('mc-backup-state-');
-    const orphan = startProcess('sleep', ['60'], { env: { [CHILD_MARKER]: marker } });
-    const stranger = startProcess('sleep', ['60'], { env: { [CHILD_MARKER]: '/some/other/state' } });
+  it('are found by their marker when their mc-backup is dead, and stopped', async () => {
+    const state = await makeTempDir('mc-backup-state-');
+    const deadParent = startProcess('true', []);
+    await deadParent.exited;
+    const liveParent = startProcess('sleep', ['60']);
+    const orphan = startProcess('sleep', ['60'], { env: childMarker(state, deadParent.pid) });
+    const childOfLive = startProcess('sleep', ['60'], { env: childMarker(state, liveParent.pid) });
+    const otherState = startProcess('sleep', ['60'], { env: childMarker('/some/other/state', deadParent.pid) });
     await new Promise((r) => setTimeout(r, 100));
-    expect(await findOrphans(marker)).toEqual([orphan.pid]);
+    expect(await findOrphans(state)).toEqual([orphan.pid]);
     await stopProcesses([orphan.pid], 2_000, (ms) => new Promise((r) => setTimeout(r, ms)));
     await orphan.exited;
     expect(isRunning(orphan.pid)).toBe(false);
-    expect(isRunning(stranger.pid)).toBe(true);
+    expect(isRunning(childOfLive.pid)).toBe(true);
+    expect(isRunning(otherState.pid)).toBe(true);
   });
 });
