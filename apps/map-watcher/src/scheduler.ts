@@ -44,9 +44,9 @@ export class RenderScheduler {
 
   /** Renders as soon as no render runs (and no backoff holds), without waiting for quiet. */
   requestRender(): void {
-    const wasIdle = this.state.pending === undefined && this.state.inFlight === undefined;
     this.state = requestImmediate(this.state, this.opts.clock.now());
-    if (wasIdle) this.wake?.();
+    // The due time moves earlier: whatever the loop sleeps on, it has to decide again.
+    if (this.state.inFlight === undefined) this.wake?.();
   }
 
   snapshot(): SchedulerSnapshot {

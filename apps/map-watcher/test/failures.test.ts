@@ -41,7 +41,10 @@ describe('a failing or hanging renderer', () => {
       what: 'the retry to publish the change',
     });
     expect((await checkPublishedMap(setup.output)).ok).toBe(true);
-    expect((await healthz(app)).lastRender).toMatchObject({ result: 'ok' });
+    // /healthz is updated just after the swap that made the change visible.
+    await waitFor(async () => ((await healthz(app)).lastRender as { result?: string } | null)?.result === 'ok', {
+      what: 'a successful render in /healthz',
+    });
   });
 
   it('a render hanging past MAP_RENDER_TIMEOUT is killed, the map stays, and it is retried', async () => {
