@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -12,6 +10,7 @@ import {
   runBackupCli,
   saveEvents,
   savingIsOn,
+  slowProgram,
   startBackup,
   startBackupStack,
   verifyArchive,
@@ -107,10 +106,9 @@ describe('mc-backup failure paths (fake server, real bridge, real borg)', () => 
 
   it('two `now` at once: the second is refused while the first runs, and touches nothing', async () => {
     const stack = await startBackupStack();
-    // a big file makes the first run last a few seconds
-    writeFileSync(join(stack.mc.world, 'big.bin'), randomBytes(64 * 1024 * 1024));
     const before = stack.mc.proc.stdout.length;
-    const first = startBackup(stack, ['now']);
+    // the first run's staging copy takes a few seconds
+    const first = startBackup(stack, ['now'], { BACKUP_RSYNC_BIN: slowProgram(stack, 'rsync', 4) });
     await waitFor(() => first.stdout.some((l) => l.includes('"msg":"backup starting"')), {
       timeoutMs: 30_000,
       what: 'the first run to start',

@@ -12,6 +12,7 @@ import {
   runBackupCli,
   saveEvents,
   savingIsOn,
+  slowProgram,
   startBackup,
   startBackupStack,
   verifyArchive,
@@ -75,12 +76,11 @@ describe('mc-backup against the fake server through the real bridge and real bor
 
   it('SIGTERM while saving is paused: save-on is sent before the process exits', async () => {
     const stack = await startBackupStack();
-    writeFileSync(join(stack.mc.world, 'big.bin'), randomBytes(160 * 1024 * 1024));
     const before = stack.mc.proc.stdout.length;
-    const proc = startBackup(stack, ['now']);
-    await waitFor(() => proc.stdout.some((l) => l.includes('"command":"rsync"') && l.includes('process start')), {
+    // a staging copy that takes a while: the signal lands while saving is off
+    const proc = startBackup(stack, ['now'], { BACKUP_RSYNC_BIN: slowProgram(stack, 'rsync', 30) });
+    await waitFor(() => proc.stdout.some((l) => l.includes('"command":"') && l.includes('slow-rsync') && l.includes('process start')), {
       timeoutMs: 30_000,
-      intervalMs: 5,
       what: 'the staging copy to start',
     });
     proc.signal('SIGTERM');

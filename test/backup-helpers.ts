@@ -3,7 +3,7 @@
  * rcon-bridge in front of it (backup socket), a real borg repository, and mc-backup runs.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   appBundle,
@@ -189,4 +189,13 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A tiny executable fixture: waits `seconds`, then runs the real program (a slow copy, say). */
+export function slowProgram(stack: BackupStack, program: string, seconds: number): string {
+  const path = join(stack.dir, `slow-${program}`);
+  // like a well-behaved program, it stops (with its sleep) on SIGTERM
+  writeFileSync(path, `#!/bin/sh\ntrap 'kill $! 2>/dev/null; exit 143' TERM\nsleep ${seconds} &\nwait $!\nexec ${program} "$@"\n`);
+  chmodSync(path, 0o755);
+  return path;
 }
