@@ -213,7 +213,7 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
       }
       let archive = archiveArg;
       if (archiveArg === 'latest') {
-        const newest = (await list(signal)).find((a) => a.retention !== 'other');
+        const newest = (await list(signal)).find((a) => a.retention !== 'other' && !a.name.endsWith('.checkpoint'));
         if (!newest) throw new RuntimeError(`no archive named ${settings.archivePrefix}-* in the repository`, 'NO_ARCHIVE');
         archive = newest.name;
       }

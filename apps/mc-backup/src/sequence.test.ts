@@ -177,6 +177,14 @@ describe('runBackup: failure paths', () => {
     expect(w.state.current.paused).toBeNull();
   });
 
+  it('RCON endpoint unreachable without staging: borg reads the live world, unpaused', async () => {
+    const w = fakeWorld({ staged: false });
+    w.connector.unreachable = true;
+    const record = await run(w, { announce: 'off' });
+    expect(w.rec.names()).toEqual(['connect failed', 'borg create /world', 'borg prune']);
+    expect(record).toMatchObject({ status: 'success', paused: false });
+  });
+
   it('aborted (SIGTERM) during the copy: save-on is sent, the run is recorded as aborted', async () => {
     const w = fakeWorld();
     w.stager.behaviour = 'hang';
