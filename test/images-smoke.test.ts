@@ -281,6 +281,26 @@ const scenarios: Record<string, Scenario> = {
     expect(mk.stdout).toContain('made public repo smoke');
     const ls = await ssh('ls');
     expect(ls.stdout).toMatch(/^smoke\s+public/m);
+    // git over ssh: clone the new repo, commit, push, clone again (all inside the container).
+    const gitSsh = 'ssh -i /tmp/id -p 2222 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR';
+    const roundTrip = await sandbox.podman(
+      [
+        'exec',
+        '-e',
+        `GIT_SSH_COMMAND=${gitSsh}`,
+        '-e',
+        'HOME=/tmp',
+        'smoke-git-ssh',
+        'sh',
+        '-c',
+        'set -e; cd /tmp; git clone -q git@127.0.0.1:repos/smoke a; cd a; echo hello > hello.txt; git add hello.txt; ' +
+          'git -c user.name=smoke -c user.email=smoke@example.invalid commit -q -m "first"; git push -q origin HEAD:main; ' +
+          'cd /tmp; git clone -q git@127.0.0.1:repos/smoke b; cat b/hello.txt',
+      ],
+      { check: false },
+    );
+    expect(roundTrip.code, roundTrip.stderr).toBe(0);
+    expect(roundTrip.stdout.trim()).toBe('hello');
     const shell = await ssh('sh', '-c', 'id');
     expect(shell.code, 'no shell beyond the git-shell commands').not.toBe(0);
     await removeContainer(sandbox, 'smoke-git-ssh');
