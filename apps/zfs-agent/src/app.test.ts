@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LockHeldError, ManualClock, silentLogger } from '@homelab/core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createAgent } from './app.js';
 import { parseConfig } from './config.js';
 import { fixture, recordingRunner } from './test-helpers.js';
@@ -12,9 +12,15 @@ import { Zfs } from './zfs.js';
 const log = silentLogger();
 const config = parseConfig('datasets:\n  tank/data: { hourly: 2 }\n');
 
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
 describe('agent', () => {
   it('a cycle waits for nobody: a live holder of the lock makes it fail before any zfs call but detection', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'zfs-agent-lock-'));
+    dirs.push(dir);
     const lockPath = join(dir, 'agent.lock');
     writeFileSync(lockPath, `${process.ppid}\n`);
     const { runner, calls } = recordingRunner([{ match: (a) => a[0] === 'version', result: { exitCode: 2 } }]);
@@ -25,6 +31,7 @@ describe('agent', () => {
 
   it('plan lists once and changes nothing; once takes and releases the lock', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'zfs-agent-lock-'));
+    dirs.push(dir);
     const lockPath = join(dir, 'agent.lock');
     const { runner, calls } = recordingRunner([
       { match: (a) => a[0] === 'version', result: { exitCode: 2 } },

@@ -2,7 +2,15 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRunner, ManualClock, silentLogger } from '@homelab/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appBundle, makeTempDir, removeTempDirs, startApp, startProcess, stopAllProcesses } from '../../../packages/testkit/src/index.js';
+import {
+  appBundle,
+  makeTempDir,
+  removeTempDirs,
+  startApp,
+  startProcess,
+  stopAllProcesses,
+  waitFor,
+} from '../../../packages/testkit/src/index.js';
 import { createAgent } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { applyRetention, duePeriods } from '../src/retention.js';
@@ -20,17 +28,18 @@ beforeAll(async () => {
   daemon = await ensureZfsFuse();
   await destroyStalePools();
   dir = await makeTempDir('zfs-agent-it-');
-});
+}, 120_000);
 
 afterAll(async () => {
   await stopAllProcesses();
   try {
     await pools.destroyAll();
+    // The last test process using it stops a daemon a test started, once no test pool is left.
+    await daemon?.release();
   } finally {
-    await daemon?.stop();
     await removeTempDirs();
   }
-});
+}, 180_000);
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -59,6 +68,21 @@ async function cli(args: string[], opts: { env?: Record<string, string>; command
   );
   const exit = await proc.waitExit(60_000);
   return { code: exit.code, stdout: proc.stdout.join('\n'), stderr: proc.stderr.join('\n') };
+}
+
+/**
+ * zfs-fuse's `zfs send` puts a temporary hold on the snapshots it sends and the daemon drops it a
+ * moment after the send ends: wait for the count to settle instead of reading it once.
+ */
+async function expectHolds(snapshot: string, count: number): Promise<void> {
+  let last = '';
+  const settled = async () => {
+    last = await prop(snapshot, 'userrefs');
+    return last === String(count);
+  };
+  await waitFor(settled, { timeoutMs: 15_000, what: `${snapshot} to have ${count} holds` }).catch(() => {
+    throw new Error(`${snapshot} has ${last} holds, expected ${count}`);
+  });
 }
 
 async function writeRandom(path: string, mb: number): Promise<void> {
@@ -115,8 +139,8 @@ describe.sequential('zfs-agent on real zfs-fuse pools', () => {
     // zfs-fuse reports a mounted dataset's readonly as "off (temporary)"; what counts is that writes fail.
     await expect(writeFile(join(dst.mount, 'data', 'x'), 'x')).rejects.toThrow(/EROFS|read-only/i);
     expect(await checksums(join(dst.mount, 'data'))).toEqual(await checksums(join(src.mount, 'data')));
-    expect(await prop(`${source}@${s1}`, 'userrefs')).toBe('1');
-    expect(await prop(`${target}@${s1}`, 'userrefs')).toBe('1');
+    await expectHolds(`${source}@${s1}`, 1);
+    await expectHolds(`${target}@${s1}`, 1);
 
     // Incremental: new data, two more cycles.
     await writeRandom(join(src.mount, 'data', 'b.bin'), 2);
@@ -126,10 +150,10 @@ describe.sequential('zfs-agent on real zfs-fuse pools', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(await snapshotsOf(target)).toEqual([s1, s2]);
     expect(await checksums(join(dst.mount, 'data'))).toEqual(await checksums(join(src.mount, 'data')));
-    expect(await prop(`${source}@${s2}`, 'userrefs')).toBe('1');
-    expect(await prop(`${target}@${s2}`, 'userrefs')).toBe('1');
-    expect(await prop(`${source}@${s1}`, 'userrefs')).toBe('0');
-    expect(await prop(`${target}@${s1}`, 'userrefs')).toBe('0');
+    await expectHolds(`${source}@${s2}`, 1);
+    await expectHolds(`${target}@${s2}`, 1);
+    await expectHolds(`${source}@${s1}`, 0);
+    await expectHolds(`${target}@${s1}`, 0);
     // The held base cannot be destroyed, by hand or by a prune.
     await expect(sh('zfs', ['destroy', `${source}@${s2}`])).rejects.toThrow(/busy/);
 
@@ -171,7 +195,7 @@ describe.sequential('zfs-agent on real zfs-fuse pools', () => {
     expect(await snapshotsOf(target)).toEqual([s1, s2, 'by-hand-big', s3]);
     expect(await snapshotsOf(source)).toEqual([...sourceBefore, snapshotName('zfs-agent', T0 + 3 * H, 'hourly')]);
     expect((await checksums(join(dst.mount, 'data')))['edited-on-backup.txt']).toBeDefined();
-    expect(await prop(`${source}@${s3}`, 'userrefs')).toBe('1');
+    await expectHolds(`${source}@${s3}`, 1);
   });
 
   it('capacity guard: prunes the oldest agent snapshots under the limit, keeps min_keep and the held base, then stops and reports', async () => {
@@ -194,7 +218,7 @@ describe.sequential('zfs-agent on real zfs-fuse pools', () => {
       clock.advance(H);
     }
     const base = names[0] as string;
-    expect(await prop(`${ds}@${base}`, 'userrefs')).toBe('1');
+    await expectHolds(`${ds}@${base}`, 1);
     // Fill the pool to about 84% with live data: one pruned snapshot brings it to about 74%.
     const used = Number(await prop(pool, 'used'));
     const size = used + Number(await prop(pool, 'available'));

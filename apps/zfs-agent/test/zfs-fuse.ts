@@ -1,9 +1,10 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { acquireLock } from '@homelab/core';
 import { waitFor } from '../../../packages/testkit/src/index.js';
 
 const exec = promisify(execFile);
@@ -28,24 +29,71 @@ async function daemonAnswers(): Promise<boolean> {
   }
 }
 
-/**
- * Makes sure the zfs-fuse daemon runs: when it does not, starts `zfs-fuse --no-daemon` as a real
- * child process (it needs /dev/fuse) and remembers its PID, so `stop` ends only a daemon it started.
- */
-export async function ensureZfsFuse(): Promise<{ startedPid?: number; stop(): Promise<void> }> {
-  if (await daemonAnswers()) return { stop: async () => {} };
-  const child: ChildProcess = spawn('zfs-fuse', ['--no-daemon', '--no-kstat-mount'], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  await waitFor(daemonAnswers, { timeoutMs: 40_000, intervalMs: 200, what: 'the zfs-fuse daemon to answer' });
-  return {
-    startedPid: child.pid,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
+const SHARED = join(tmpdir(), 'zfs-agent-test-daemon');
+const DAEMON_PID = join(SHARED, 'daemon.pid');
+const userFile = () => join(SHARED, `user-${process.pid}`);
+
+/** Runs `fn` while holding the lock of the shared daemon bookkeeping (other test processes wait). */
+async function withDaemonLock<T>(fn: () => Promise<T>): Promise<T> {
+  await mkdir(SHARED, { recursive: true });
+  let lock: Awaited<ReturnType<typeof acquireLock>> | undefined;
+  await waitFor(
+    async () => {
+      lock = await acquireLock(join(SHARED, 'lock')).catch(() => undefined);
+      return lock !== undefined;
     },
+    { timeoutMs: 120_000, intervalMs: 100, what: 'the zfs-fuse test daemon lock' },
+  );
+  try {
+    return await fn();
+  } finally {
+    await lock?.release();
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Makes sure the zfs-fuse daemon runs. Several test processes may use it at once (a full-suite run
+ * next to an app run): each registers itself; when none is running, the first starts
+ * `zfs-fuse --no-daemon` (it needs /dev/fuse) and notes its PID. `release` unregisters, and the last
+ * user stops the daemon only if a test started it and no test pools are left. A daemon that ran
+ * before any test is never stopped.
+ */
+export async function ensureZfsFuse(): Promise<{ startedPid?: number; release(): Promise<void> }> {
+  let startedPid: number | undefined;
+  await withDaemonLock(async () => {
+    await writeFile(userFile(), `${process.pid}\n`);
+    if (await daemonAnswers()) return;
+    const child = spawn('zfs-fuse', ['--no-daemon', '--no-kstat-mount'], { stdio: 'ignore', detached: true });
+    child.unref();
+    startedPid = child.pid;
+    await writeFile(DAEMON_PID, `${child.pid}\n`);
+    await waitFor(daemonAnswers, { timeoutMs: 40_000, intervalMs: 200, what: 'the zfs-fuse daemon to answer' });
+  });
+  return {
+    startedPid,
+    release: () =>
+      withDaemonLock(async () => {
+        await rm(userFile(), { force: true });
+        const others = (await readdir(SHARED)).filter((f) => f.startsWith('user-') && alive(Number(f.slice(5))));
+        const pid = Number((await readFile(DAEMON_PID, 'utf8').catch(() => '')).trim());
+        if (others.length > 0 || !pid || !alive(pid)) return;
+        const pools = (await sh('zpool', ['list', '-H', '-o', 'name'])).split('\n').filter((n) => /^za\d+x\d+$/.test(n));
+        if (pools.length > 0) return;
+        process.kill(pid, 'SIGTERM');
+        await waitFor(() => !alive(pid), { timeoutMs: 30_000, intervalMs: 200, what: `zfs-fuse (pid ${pid}) to stop` }).catch(() =>
+          process.kill(pid, 'SIGKILL'),
+        );
+        await rm(DAEMON_PID, { force: true });
+      }),
   };
 }
 
@@ -69,29 +117,34 @@ export class TestPools {
     return { pool, mount };
   }
 
-  /** Destroys every pool this object made (also after a failed test), then the vdev files. */
+  /**
+   * Destroys every pool this object made (also after a failed test), then the vdev files. zfs-fuse
+   * sometimes calls a pool with nested datasets "busy" (unmount order) for good; after a few tries
+   * the pool is exported instead, which removes it from the daemon just as well once its file goes.
+   */
   async destroyAll(): Promise<void> {
     const errors: string[] = [];
     for (const pool of this.pools.splice(0).reverse()) {
-      // FUSE keeps a mount busy for a moment after files in it were read: retry for a while.
-      let lastError: unknown;
-      for (let attempt = 0; attempt < 60; attempt++) {
-        try {
-          await sh('zpool', ['destroy', '-f', pool]);
-          lastError = undefined;
-          break;
-        } catch (error) {
-          lastError = error;
-          await new Promise((r) => setTimeout(r, 500));
-        }
-      }
-      if (lastError) errors.push(String(lastError));
+      if (!(await retry(['destroy', '-f', pool], 6)) && !(await retry(['export', '-f', pool], 10)))
+        errors.push(`cannot destroy or export pool ${pool}`);
     }
-    // The vdev files stay while a pool could not be destroyed: removing them would fault it.
+    // The vdev files stay while a pool is still imported: removing them would fault it.
     if (this.dir && errors.length === 0) await rm(this.dir, { recursive: true, force: true });
     this.dir = '';
     if (errors.length > 0) throw new Error(errors.join('\n'));
   }
+}
+
+async function retry(args: string[], attempts: number): Promise<boolean> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    try {
+      await sh('zpool', args);
+      return true;
+    } catch {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  return false;
 }
 
 /** Snapshot names of a dataset (after @), in creation order. */
@@ -139,6 +192,6 @@ export async function destroyStalePools(): Promise<void> {
     } catch {
       alive = false;
     }
-    if (!alive) await sh('zpool', ['destroy', '-f', name]).catch(() => {});
+    if (!alive && !(await retry(['destroy', '-f', name], 3))) await retry(['export', '-f', name], 3);
   }
 }
