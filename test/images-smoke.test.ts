@@ -341,8 +341,14 @@ const scenarios: Record<string, Scenario> = {
     expect(about.stdout).toContain('<em>cgit</em>');
     const dotted = await get('/demo/tree/fabric.json');
     expect(dotted.stdout).toContain('dotted');
+    // The private repo is absent from cgit's config: no page, no clone, a 404.
     const secret = await get('/secret/');
-    expect(secret.stdout).not.toContain('secret.git');
+    expect(secret.code).not.toBe(0);
+    expect(secret.stderr).toMatch(/404/);
+    const httpClone = await get('/demo/info/refs');
+    expect(httpClone.code, 'http clone of the public repo').toBe(0);
+    const secretClone = await get('/secret/info/refs');
+    expect(secretClone.stderr).toMatch(/404/);
     await removeContainer(sandbox, 'smoke-git-web');
   },
 };

@@ -15,7 +15,7 @@
 // The bundle defaults to BUNDLE=prebuilt: the apps/<app>/dist/main.js that `turbo build` just made and
 // tested goes into the image. The runtime base (runtime-base.Containerfile) is built first when missing.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -117,6 +117,8 @@ if (!(await exists(base))) {
       mkdirSync(lock);
       break;
     } catch {
+      // A lock older than 30 minutes is left over from a killed build.
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 30 * 60_000) rmdirSync(lock);
       if (waited > 1200) fail(`${lock} held for 10 minutes; remove it if no build is running`);
       await new Promise((r) => setTimeout(r, 500));
     }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -20,37 +20,50 @@ export interface RootfsTools {
   trees: Record<string, string>;
 }
 
-const PYTHON_PACKAGES = ['borg', 'borgbackup-1.2.4.egg-info', 'msgpack', 'packaging', 'pkg_resources', 'markdown', 'pygments'];
+/** The python packages borg and cgit's markdown filter import (Debian's dist-packages). */
+const PYTHON_PACKAGES = ['borg', 'msgpack', 'packaging', 'pkg_resources', 'markdown', 'pygments'];
+const DIST_PACKAGES = '/usr/lib/python3/dist-packages';
 
-export const substituteTools: RootfsTools = {
-  programs: {
-    '/usr/bin/node': '/usr/bin/node',
-    '/usr/bin/tini-static': '/sbin/tini',
-    '/usr/bin/busybox': '/bin/busybox',
-    '/usr/bin/python3.11': '/usr/bin/python3.11',
-    '/usr/bin/borg': '/usr/bin/borg',
-    '/usr/bin/rsync': '/usr/bin/rsync',
-    '/usr/bin/git': '/usr/bin/git',
-    '/usr/sbin/lighttpd': '/usr/sbin/lighttpd',
-    '/usr/lib/cgit/cgit.cgi': '/usr/share/webapps/cgit/cgit.cgi',
-    '/usr/sbin/sshd': '/usr/sbin/sshd',
-    '/usr/bin/ssh-keygen': '/usr/bin/ssh-keygen',
-    // The ssh client: the test logs in from inside the container (it has no network).
-    '/usr/bin/ssh': '/usr/bin/ssh',
-  },
-  trees: {
-    '/usr/lib/python3.11': '/usr/lib/python3.11',
-    '/usr/lib/git-core': '/usr/lib/git-core',
-    '/usr/share/git-core/templates': '/usr/share/git-core/templates',
-    '/usr/lib/lighttpd': '/usr/lib/lighttpd',
-    '/usr/lib/cgit/filters': '/usr/lib/cgit/filters',
-    '/usr/share/cgit': '/usr/share/webapps/cgit',
-    ...Object.fromEntries(PYTHON_PACKAGES.map((p) => [`/usr/lib/python3/dist-packages/${p}`, `/usr/lib/python3/dist-packages/${p}`])),
-  },
-};
+/** Debian's python3, e.g. /usr/bin/python3.11 (the one borg's `#!/usr/bin/python3` runs). */
+function debianPython(): string {
+  return realpathSync('/usr/bin/python3');
+}
+
+export function substituteTools(): RootfsTools {
+  const python = debianPython();
+  const pythonLib = `/usr/lib/${basename(python)}`;
+  const borgMeta = readdirSync(DIST_PACKAGES).filter((e) => /^borgbackup-.*-info$/.test(e));
+  return {
+    programs: {
+      // The node that runs these tests: the images run the bundles with the same version.
+      [process.execPath]: '/usr/bin/node',
+      '/usr/bin/tini-static': '/sbin/tini',
+      '/usr/bin/busybox': '/bin/busybox',
+      [python]: python,
+      '/usr/bin/borg': '/usr/bin/borg',
+      '/usr/bin/rsync': '/usr/bin/rsync',
+      '/usr/bin/git': '/usr/bin/git',
+      '/usr/sbin/lighttpd': '/usr/sbin/lighttpd',
+      '/usr/lib/cgit/cgit.cgi': '/usr/share/webapps/cgit/cgit.cgi',
+      '/usr/sbin/sshd': '/usr/sbin/sshd',
+      '/usr/bin/ssh-keygen': '/usr/bin/ssh-keygen',
+      // The ssh client: the test logs in from inside the container (it has no network).
+      '/usr/bin/ssh': '/usr/bin/ssh',
+    },
+    trees: {
+      [pythonLib]: pythonLib,
+      '/usr/lib/git-core': '/usr/lib/git-core',
+      '/usr/share/git-core/templates': '/usr/share/git-core/templates',
+      '/usr/lib/lighttpd': '/usr/lib/lighttpd',
+      '/usr/lib/cgit/filters': '/usr/lib/cgit/filters',
+      '/usr/share/cgit': '/usr/share/webapps/cgit',
+      ...Object.fromEntries([...PYTHON_PACKAGES, ...borgMeta].map((p) => [`${DIST_PACKAGES}/${p}`, `${DIST_PACKAGES}/${p}`])),
+    },
+  };
+}
 
 /** Parts of the python stdlib the images never load (tests, GUI, build support). */
-const PYTHON_EXCLUDES = ['test', 'idlelib', 'tkinter', 'turtledemo', 'ensurepip', 'lib2to3', 'pydoc_data', 'config-3.11-x86_64-linux-gnu'];
+const PYTHON_EXCLUDES = ['test', 'idlelib', 'tkinter', 'turtledemo', 'ensurepip', 'lib2to3', 'pydoc_data', 'config-3*'];
 
 function run(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
@@ -106,7 +119,7 @@ function copyTree(root: string, hostDir: string, rootfsDir: string): void {
 }
 
 /** Writes the substitute root filesystem into `root` (an empty folder). */
-export function buildSubstituteRootfs(root: string, tools: RootfsTools = substituteTools): void {
+export function buildSubstituteRootfs(root: string, tools: RootfsTools = substituteTools()): void {
   for (const dir of [
     'bin',
     'sbin',
@@ -134,7 +147,7 @@ export function buildSubstituteRootfs(root: string, tools: RootfsTools = substit
     if (!existsSync(join(root, 'bin', applet))) symlinkSync('busybox', join(root, 'bin', applet));
   }
   symlinkSync('/bin/env', join(root, 'usr/bin/env'));
-  symlinkSync('python3.11', join(root, 'usr/bin/python3'));
+  symlinkSync(basename(debianPython()), join(root, 'usr/bin/python3'));
   if (existsSync(join(root, 'usr/bin/git'))) {
     // git's own git-shell (the login shell of git-ssh) is one of git-core's hard links.
     symlinkSync('/usr/lib/git-core/git-shell', join(root, 'usr/bin/git-shell'));
