@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { useCleanup, waitFor } from '@homelab/testkit';
+import { startApp, useCleanup, waitFor } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   archiveNames,
@@ -13,6 +13,7 @@ import {
   slowProgram,
   startBackup,
   startBackupStack,
+  startBridge,
   verifyArchive,
   worldFiles,
 } from './backup-helpers.js';
@@ -124,4 +125,36 @@ describe('mc-backup failure paths (fake server, real bridge, real borg)', () => 
     expect(savingIsOn(stack.mc)).toBe(true);
     expect(archiveNames(stack)).toHaveLength(1);
   });
+
+  it('the bridge goes away while saving is paused: the run fails, the daemon keeps retrying save-on until the bridge is back', async () => {
+    const stack = await startBackupStack();
+    const at = new Date(Date.now() + 6_000);
+    const daemon = await startApp('mc-backup', ['run'], {
+      env: {
+        ...stack.env,
+        // fires once, a few seconds from now
+        BACKUP_SCHEDULE: `${at.getSeconds()} * * * * *`,
+        BACKUP_RSYNC_BIN: slowProgram(stack, 'rsync', 3),
+        BACKUP_RESUME_TIMEOUT: '1s',
+      },
+    });
+    await waitFor(() => daemon.proc.stdout.some((l) => l.includes('slow-rsync') && l.includes('process start')), {
+      timeoutMs: 30_000,
+      what: 'the paused copy',
+    });
+    expect(savingIsOn(stack.mc)).toBe(false);
+    await stack.bridge.proc.stop();
+    await waitFor(() => daemon.proc.logs().some((l) => l.msg === 'backup failure'), { timeoutMs: 30_000, what: 'the run to fail' });
+    const failed = daemon.proc.logs().find((l) => l.msg === 'backup failure')?.run;
+    expect(failed).toMatchObject({ status: 'failure', failedStep: 'save-on', error: expect.stringMatching(/could not be turned back on/) });
+    expect(savingIsOn(stack.mc)).toBe(false);
+    expect((await daemon.readyz()).body).toMatchObject({ checks: { saving: { ok: false } } });
+
+    await startBridge(stack.mc, stack.dir);
+    await waitFor(() => savingIsOn(stack.mc), { timeoutMs: 40_000, what: 'save-on once the bridge is back' });
+    await waitFor(async () => ((await daemon.readyz()).body as { checks: { saving: { ok: boolean } } }).checks.saving.ok, {
+      what: 'the saving check to recover',
+    });
+    expect(readState(stack)).toMatchObject({ paused: null });
+  }, 120_000);
 });

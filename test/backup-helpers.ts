@@ -40,16 +40,7 @@ export async function startBackupStack(opts: { mcArgs?: string[]; env?: Record<s
   });
   const dir = await makeTempDir('backup-stack-');
   const backupSocket = join(dir, 'backup.sock');
-  const bridge = await startApp('rcon-bridge', ['run'], {
-    env: {
-      RCON_HOST: '127.0.0.1',
-      RCON_PORT: String(mc.port),
-      RCON_PASSWORD_FILE: mc.passwordFile,
-      BRIDGE_SOCKET: join(dir, 'rcon.sock'),
-      BRIDGE_BACKUP_SOCKET: backupSocket,
-      LOG_LEVEL: 'info',
-    },
-  });
+  const bridge = await startBridge(mc, dir);
   const repo = join(dir, 'repo');
   // the same host id as mc-backup's default: stale locks it leaves are ours to clean up
   const borgEnv = { ...process.env, BORG_BASE_DIR: join(dir, 'borg-base'), BORG_REPO: repo, BORG_HOST_ID: 'mc-backup' };
@@ -68,6 +59,20 @@ export async function startBackupStack(opts: { mcArgs?: string[]; env?: Record<s
     ...opts.env,
   };
   return { mc, bridge, dir, backupSocket, env, borgEnv, stateFile: join(stateDir, 'state.json') };
+}
+
+/** The rcon-bridge in front of the fake server, its backup socket at `<dir>/backup.sock` (also to restart it). */
+export function startBridge(mc: FakeMinecraft, dir: string): Promise<StartedApp> {
+  return startApp('rcon-bridge', ['run'], {
+    env: {
+      RCON_HOST: '127.0.0.1',
+      RCON_PORT: String(mc.port),
+      RCON_PASSWORD_FILE: mc.passwordFile,
+      BRIDGE_SOCKET: join(dir, 'rcon.sock'),
+      BRIDGE_BACKUP_SOCKET: join(dir, 'backup.sock'),
+      LOG_LEVEL: 'info',
+    },
+  });
 }
 
 /** Starts `mc-backup <args>` (not waiting for it). */

@@ -14,25 +14,41 @@ export interface Daemon {
  * this process, the run lock across processes, e.g. a `mc-backup now` next to the daemon).
  */
 export function startDaemon(app: BackupApp, settings: Settings, lifecycle: Lifecycle, log: Logger, clock: Clock): Daemon {
-  let inflight: Promise<unknown> = Promise.resolve();
+  const inflight = new Set<Promise<unknown>>();
   const track = <T>(work: Promise<T>): Promise<T> => {
-    inflight = work.catch(() => {});
+    const settled = work.catch(() => {});
+    inflight.add(settled);
+    void settled.then(() => inflight.delete(settled));
     return work;
   };
+  const idle = async () => {
+    while (inflight.size > 0) await Promise.all([...inflight]);
+  };
 
+  let recovering = false;
   const recoverLoop = async () => {
-    for (let attempt = 0; !lifecycle.signal.aborted; attempt++) {
-      try {
-        const result = await track(app.recover());
-        if (result === 'busy') log.info('a backup is running in another process; it owns the recovery');
-        return;
-      } catch (error) {
-        log.warn({ attempt, error: errorMessage(error) }, 'recovery failed; retrying');
-        await clock.sleep(Math.min(1_000 * 2 ** attempt, 30_000), lifecycle.signal).catch(() => {});
+    if (recovering) return;
+    recovering = true;
+    try {
+      for (let attempt = 0; !lifecycle.signal.aborted; attempt++) {
+        try {
+          const result = await track(app.recover());
+          if (result === 'busy') log.info('a backup is running in another process; it owns the recovery');
+          return;
+        } catch (error) {
+          log.warn({ attempt, error: errorMessage(error) }, 'recovery failed; retrying');
+          await clock.sleep(Math.min(1_000 * 2 ** attempt, 30_000), lifecycle.signal).catch(() => {});
+        }
       }
+    } finally {
+      recovering = false;
     }
   };
   void recoverLoop();
+  /** A run that could not send save-on leaves the flag set: keep retrying until it gets through. */
+  const recoverIfOwed = async () => {
+    if (!lifecycle.signal.aborted && (await app.state.read().catch(() => undefined))?.paused) void recoverLoop();
+  };
 
   const scheduled = async () => {
     if (lifecycle.signal.aborted) return;
@@ -42,6 +58,7 @@ export function startDaemon(app: BackupApp, settings: Settings, lifecycle: Lifec
       if (error instanceof BusyError) log.warn({ holder: error.holderPid }, 'scheduled backup skipped: another backup is running');
       else log.error({ error: errorMessage(error) }, 'scheduled backup could not run');
     }
+    await recoverIfOwed();
   };
   const checkRun = async () => {
     if (lifecycle.signal.aborted) return;
@@ -68,7 +85,7 @@ export function startDaemon(app: BackupApp, settings: Settings, lifecycle: Lifec
   // Stop hooks run in reverse order: this one runs before the health server closes.
   lifecycle.onStop('scheduler', async () => {
     for (const task of tasks) await task.stop();
-    await inflight;
+    await idle();
   });
-  return { idle: () => inflight.then(() => {}) };
+  return { idle };
 }
