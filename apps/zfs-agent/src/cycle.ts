@@ -180,7 +180,8 @@ async function replicate(zfs: Zfs, config: AgentConfig, job: JobPlan, inv: Inven
 /** The send and receive argument lists of one step. */
 export function sendCommands(job: JobPlan, step: SendStep, resumable: boolean): [string[], string[]] {
   const receive = ['receive', ...(resumable ? ['-s'] : []), ...(step.force ? ['-F'] : []), job.target];
-  if (step.resumeToken) return [['send', ...(step.raw ? ['-w'] : []), '-t', step.resumeToken], receive];
+  // The token records the stream's flags (raw included); `send -t` takes no others.
+  if (step.resumeToken) return [['send', '-t', step.resumeToken], receive];
   const send = ['send', ...(step.raw ? ['-w'] : [])];
   if (step.from) send.push('-I', `${job.source}@${step.from}`);
   send.push(`${job.source}@${step.to}`);
