@@ -139,7 +139,7 @@ describe('mc-backup failure paths (fake server, real bridge, real borg)', () => 
       },
     });
     await waitFor(() => daemon.proc.stdout.some((l) => l.includes('slow-rsync') && l.includes('process start')), {
-      timeoutMs: 30_000,
+      timeoutMs: 75_000,
       what: 'the paused copy',
     });
     expect(savingIsOn(stack.mc)).toBe(false);
