@@ -139,7 +139,7 @@ const scenarios: Record<string, Scenario> = {
       name: 'smoke-mc-console',
       entrypoint: 'mc-console',
       args: ['exec', 'list'],
-      volumes: ['smoke-mc-rcon:/run/rcon'],
+      volumes: ['smoke-mc-rcon:/run/rcon:ro'], // read-only, as in compose/akitio.yaml
     });
     expect(exec.code, `${exec.stdout}\n${exec.stderr}`).toBe(0);
     expect(exec.stdout).toMatch(/players online/);
@@ -206,6 +206,37 @@ const scenarios: Record<string, Scenario> = {
     await startContainer(sandbox, tag, { ...common, name: 'smoke-mc-backup' });
     await expectHealthyAs(sandbox, 'smoke-mc-backup', 'homelab');
     await removeContainer(sandbox, 'smoke-mc-backup');
+
+    // The module as compose wires it: a live (fake) server in mc-server writes the world in the
+    // mc-working-tree volume; mc-backup pauses saving through the bridge's backup socket (mc-rcon
+    // volume, read-only) while it copies, then archives.
+    const server = await buildImage(sandbox, 'mc-server', ALPINE_SUBSTITUTE);
+    await startMcServer(server.tag);
+    await waitFor(
+      async () => (await sandbox.podman(['exec', 'smoke-mc-server', 'node', PROBE, '/readyz'], { check: false })).code === 0,
+      'rcon-bridge /readyz',
+    );
+    const live = await runOnce(sandbox, tag, {
+      name: 'smoke-backup-live',
+      env: common.env,
+      volumes: [
+        'smoke-backup-state:/var/lib/mc-backup',
+        'smoke-backup-repo:/backup',
+        'smoke-mc-rcon:/run/rcon:ro',
+        'smoke-mc-tree:/srv/minecraft:ro',
+      ],
+      args: ['now'],
+    });
+    expect(live.code, `${live.stdout}\n${live.stderr}`).toBe(0);
+    expect(live.stdout, 'saving was paused through the bridge').toMatch(/"paused":true/);
+    const after = await runOnce(sandbox, tag, {
+      ...common,
+      name: 'smoke-borg-list2',
+      entrypoint: 'borg',
+      args: ['list', '--short', '/backup'],
+    });
+    expect(after.stdout.trim().split('\n')).toHaveLength(2);
+    await removeContainer(sandbox, 'smoke-mc-server');
   },
 
   async 'mc-map'(tag) {
