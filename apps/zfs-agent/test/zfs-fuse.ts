@@ -185,13 +185,16 @@ export async function destroyStalePools(): Promise<void> {
   for (const name of names) {
     const match = /^za(\d+)x\d+$/.exec(name);
     if (!match) continue;
-    const pid = Number(match[1]);
-    let alive = true;
-    try {
-      process.kill(pid, 0);
-    } catch {
-      alive = false;
-    }
-    if (!alive && !(await retry(['destroy', '-f', name], 3))) await retry(['export', '-f', name], 3);
+    if (!alive(Number(match[1])) && !(await retry(['destroy', '-f', name], 3))) await retry(['export', '-f', name], 3);
+  }
+  // Their vdev folders: kept when a pool could not go, removable once its owner is dead and it is gone.
+  const left = new Set((await sh('zpool', ['list', '-H', '-o', 'name'])).split('\n').filter(Boolean));
+  for (const entry of await readdir(tmpdir())) {
+    if (!entry.startsWith('zfs-agent-pools-')) continue;
+    const dir = join(tmpdir(), entry);
+    const pools = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.img')).map((f) => f.slice(0, -4));
+    const owned = pools.map((p) => /^za(\d+)x\d+$/.exec(p)?.[1]);
+    if (owned.every((pid) => pid !== undefined && !alive(Number(pid))) && pools.every((p) => !left.has(p)))
+      await rm(dir, { recursive: true, force: true });
   }
 }
