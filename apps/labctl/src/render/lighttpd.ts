@@ -29,6 +29,9 @@ export function renderLighttpd(lab: Lab, container: string): string | undefined 
   ];
   if (conf.no_cache_images) {
     lines.push(
+      '# the published folder is swapped by a symlink rename: a cached stat could pair an old',
+      '# size or ETag with a new file for up to a second',
+      'server.stat-cache-engine = "disable"',
       '# map tiles change with every render: never cache them',
       '$HTTP["url"] =~ "\\.(png|jpg|jpeg|webp|svg)$" {',
       '  setenv.add-response-header = (',
