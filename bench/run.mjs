@@ -67,7 +67,14 @@ for (const script of selected) {
 }
 
 const tableModule = join(outDir, 'bench-table.mjs');
-await build({ entryPoints: [join(root, 'packages/testkit/src/bench.ts')], outfile: tableModule, bundle: true, platform: 'node', format: 'esm', logLevel: 'error' });
+await build({
+  entryPoints: [join(root, 'packages/testkit/src/bench.ts')],
+  outfile: tableModule,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  logLevel: 'error',
+});
 const { formatBenchTable } = await import(tableModule);
 console.log(`\n${formatBenchTable(rows)}\n`);
 if (failed > 0) {
