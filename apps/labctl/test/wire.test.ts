@@ -68,7 +68,7 @@ beforeAll(async () => {
     ['mc-server', '25565', 'minecraft'],
     ['lbmt-weblog', '8080', 'weblog'],
     ['navid-server', '4533', 'navidrome'],
-    ['git-ssh', '22', 'git-ssh'],
+    ['git-ssh', '2222', 'git-ssh'],
   ] as const) {
     listeners.push(nsProcess(lab.ns(end), process.execPath, [fixture('tcp-server.mjs'), port, label]));
   }
@@ -174,7 +174,7 @@ describe('labctl wire up on the full lab', () => {
     const [weblog, mc, gitSsh, navid] = await Promise.all([
       tcp(from, '172.16.2.1', 8080),
       tcp(from, '172.16.5.1', 25565),
-      tcp(from, '10.1.1.1', 22),
+      tcp(from, '10.1.1.1', 2222),
       ping(from, '10.1.5.1', 1),
     ]);
     expect([weblog.code, mc.code, gitSsh.code, navid]).toEqual([1, 1, 1, false]);
@@ -219,7 +219,7 @@ describe('labctl wire up on the full lab', () => {
 
   it('a WireGuard client on vpn-edge reaches the private containers but no public one', async () => {
     await waitFor(() => ping(lab.wan, '10.1.1.1', 1), { timeoutMs: 20_000, what: 'the tunnel to reach git-ssh' });
-    expect((await tcp(lab.wan, '10.1.1.1', 22)).stdout).toMatch(/^git-ssh 10\.200\.0\.2/);
+    expect((await tcp(lab.wan, '10.1.1.1', 2222)).stdout).toMatch(/^git-ssh 10\.200\.0\.2/);
     expect(await ping(lab.wan, '10.1.5.1')).toBe(true);
     const [pub, mc, direct] = await Promise.all([
       ping(lab.wan, '172.16.1.1', 1),
