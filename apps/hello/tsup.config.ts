@@ -1,3 +1,0 @@
-import { appBuildConfig } from '../../tsup.app.js';
-
-export default appBuildConfig();
