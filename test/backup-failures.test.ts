@@ -73,7 +73,9 @@ describe('mc-backup failure paths (fake server, real bridge, real borg)', () => 
       failedStep: 'save-all flush',
       error: expect.stringMatching(/save-all flush.*no reply within 100 ms/),
     });
-    expect(proc.stdout.some((l) => l.includes('"command":"rsync"'))).toBe(false);
+    // only the pre-copy (saving still on) ran rsync; nothing was staged while paused
+    expect(proc.stdout.filter((l) => l.includes('"command":"rsync"') && l.includes('process start'))).toHaveLength(1);
+    expect(((run?.steps ?? []) as { step: string }[]).map((s) => s.step)).not.toContain('stage');
     expect(started(proc, 'create')).toBe(false);
     expect(archiveNames(stack)).toEqual([]);
     // save-on went out (queued behind the flush by the bridge) before the process ended
@@ -134,11 +136,11 @@ describe('mc-backup failure paths (fake server, real bridge, real borg)', () => 
         ...stack.env,
         // fires once, a few seconds from now
         BACKUP_SCHEDULE: `${at.getSeconds()} * * * * *`,
-        BACKUP_RSYNC_BIN: slowProgram(stack, 'rsync', 3),
+        BACKUP_RSYNC_BIN: slowProgram(stack, 'rsync', 3, { skip: 1 }),
         BACKUP_RESUME_TIMEOUT: '1s',
       },
     });
-    await waitFor(() => daemon.proc.stdout.some((l) => l.includes('slow-rsync') && l.includes('process start')), {
+    await waitFor(() => daemon.proc.stdout.filter((l) => l.includes('slow-rsync') && l.includes('process start')).length === 2, {
       timeoutMs: 75_000,
       what: 'the paused copy',
     });

@@ -34,6 +34,7 @@ describe('mc-backup against the fake server through the real bridge and real bor
     // the server saw save-off, the flush, and save-on, in that order; borg ran after save-on
     expect(saveEvents(stack.mc, before)).toEqual(['off', 'flush-start', 'flushed', 'on']);
     const steps = ((run?.steps ?? []) as { step: string }[]).map((s) => s.step);
+    expect(steps.slice(0, 3)).toEqual(['connect', 'precopy', 'save-off']);
     expect(steps.indexOf('create')).toBeGreaterThan(steps.indexOf('save-on'));
     expect(savingIsOn(stack.mc)).toBe(true);
     // announced in game at the start and the end (say, the default)
@@ -78,8 +79,9 @@ describe('mc-backup against the fake server through the real bridge and real bor
     const stack = await startBackupStack();
     const before = stack.mc.proc.stdout.length;
     // a staging copy that takes a while: the signal lands while saving is off
-    const proc = startBackup(stack, ['now'], { BACKUP_RSYNC_BIN: slowProgram(stack, 'rsync', 30) });
-    await waitFor(() => proc.stdout.some((l) => l.includes('"command":"') && l.includes('slow-rsync') && l.includes('process start')), {
+    const proc = startBackup(stack, ['now'], { BACKUP_RSYNC_BIN: slowProgram(stack, 'rsync', 30, { skip: 1 }) });
+    // the second copy is the paused one (the first is the pre-copy while saving is on)
+    await waitFor(() => proc.stdout.filter((l) => l.includes('slow-rsync') && l.includes('process start')).length === 2, {
       timeoutMs: 30_000,
       what: 'the staging copy to start',
     });

@@ -196,11 +196,28 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** A tiny executable fixture: waits `seconds`, then runs the real program (a slow copy, say). */
-export function slowProgram(stack: BackupStack, program: string, seconds: number): string {
+/**
+ * A tiny executable fixture: waits `seconds`, then runs the real program (a slow copy, say). The
+ * first `skip` calls run at once (e.g. the pre-copy, so the paused copy is the slow one).
+ */
+export function slowProgram(stack: BackupStack, program: string, seconds: number, opts: { skip?: number } = {}): string {
   const path = join(stack.dir, `slow-${program}`);
-  // like a well-behaved program, it stops (with its sleep) on SIGTERM
-  writeFileSync(path, `#!/bin/sh\ntrap 'kill $! 2>/dev/null; exit 143' TERM\nsleep ${seconds} &\nwait $!\nexec ${program} "$@"\n`);
+  const counter = join(stack.dir, `slow-${program}.calls`);
+  writeFileSync(
+    path,
+    [
+      '#!/bin/sh',
+      `echo x >> ${counter}`,
+      `if [ "$(wc -l < ${counter})" -gt ${opts.skip ?? 0} ]; then`,
+      // like a well-behaved program, it stops (with its sleep) on SIGTERM
+      `  trap 'kill $! 2>/dev/null; exit 143' TERM`,
+      `  sleep ${seconds} &`,
+      '  wait $!',
+      'fi',
+      `exec ${program} "$@"`,
+      '',
+    ].join('\n'),
+  );
   chmodSync(path, 0o755);
   return path;
 }

@@ -74,6 +74,8 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
         excludes: settings.excludes,
         timeoutMs: settings.borgTimeoutMs,
         childEnv,
+        markerPath: join(settings.stateDir, 'staging-unsafe-since'),
+        now: () => clock.now(),
       })
     : undefined;
   const resumeOpts = { commandTimeoutMs: settings.rcon.timeoutMs, resumeTimeoutMs: settings.resumeTimeoutMs };

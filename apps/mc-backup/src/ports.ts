@@ -53,6 +53,9 @@ export interface StageStats {
 
 /** Copies the changed files of the world into the persistent staging folder. */
 export interface Stager {
+  /** Optional, while saving is still on: copies the bulk of the changes; copies may be torn. */
+  precopy?(signal?: AbortSignal): Promise<StageStats>;
+  /** While saving is off and flushed (or nothing writes): makes staging an exact, whole copy. */
   stage(signal?: AbortSignal): Promise<StageStats>;
 }
 

@@ -69,6 +69,19 @@ describe('runBackup: the staged sequence', () => {
     expect(w.state.current.lastSuccess?.id).toBe(record.id);
   });
 
+  it('with a pre-copy: it runs before save-off, while saving is still on; failing, it is only a warning', async () => {
+    const w = fakeWorld();
+    w.stager.enablePrecopy();
+    await run(w, { announce: 'off' });
+    expect(w.rec.names().slice(0, 5)).toEqual(['precopy', 'save-off', 'save-all flush', 'stage', 'save-on']);
+    const failing = fakeWorld();
+    failing.stager.enablePrecopy(new Error('rsync exited with code 23'));
+    const record = await run(failing, { announce: 'off' });
+    expect(record.status).toBe('success');
+    expect(record.warnings).toEqual(['pre-copy failed (the paused copy does it all): rsync exited with code 23']);
+    expect(failing.rec.names()).toContain('stage');
+  });
+
   it('persists the paused flag before save-off', async () => {
     const w = fakeWorld();
     await run(w);

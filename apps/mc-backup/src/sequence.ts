@@ -5,7 +5,8 @@ import type { KeepCounts } from './retention.js';
 import type { RunRecord } from './state.js';
 
 /**
- * One backup run, DESIGN.md 3.4: persist paused -> save-off -> save-all flush -> stage (rsync) ->
+ * One backup run, DESIGN.md 3.4: pre-copy (rsync, saving on) -> persist paused -> save-off ->
+ * save-all flush -> stage (rsync of what changed since the pre-copy) ->
  * save-on -> borg create from staging -> prune, and compact when prune deleted something -> record. Without a stager, borg runs
  * while paused (the old way, kept for comparison and for hosts without room for a staging copy).
  *
@@ -117,6 +118,16 @@ export async function runBackup(deps: SequenceDeps, opts: SequenceOptions): Prom
       return undefined;
     });
     await say('[backup] starting a backup of the world');
+
+    if (rcon && deps.stager?.precopy) {
+      const stager = deps.stager;
+      // While saving is still on: the bulk of the copy happens outside the freeze window.
+      await step('precopy', () => (stager.precopy as NonNullable<Stager['precopy']>)(opts.signal)).catch((err) => {
+        if (opts.signal.aborted) throw err;
+        failedStep = undefined;
+        warnings.push(`pre-copy failed (the paused copy does it all): ${errorMessage(err)}`);
+      });
+    }
 
     if (rcon) {
       paused = true;

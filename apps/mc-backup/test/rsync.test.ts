@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRunner, silentLogger } from '@homelab/core';
 import { makeTempDir, startProcess, useCleanup } from '@homelab/testkit';
@@ -21,6 +21,7 @@ describe('rsync staging', () => {
       excludes: ['session.lock', '*.tmp'],
       timeoutMs: 30_000,
       childEnv: {},
+      markerPath: join(staging, '..', 'marker'),
     });
     const first = await stager.stage();
     expect(first.filesTransferred).toBe(3);
@@ -38,6 +39,38 @@ describe('rsync staging', () => {
     expect(statSync(join(staging, 'region/r.0.1.mca')).ino).toBe(unchangedInode);
   });
 
+  it('the paused stage recopies what was written since the pre-copy began, even when size and mtime look equal', async () => {
+    const source = await makeTempDir('mc-backup-world-');
+    const dir = await makeTempDir('mc-backup-staging-');
+    const staging = join(dir, 'staging');
+    const markerPath = join(dir, 'staging-unsafe-since');
+    writeTree(source, { 'region/r.0.0.mca': 'AAAAAAAA', 'region/r.0.1.mca': 'old stable' });
+    // the stable file was last written long ago
+    utimesSync(join(source, 'region/r.0.1.mca'), new Date('2026-01-01'), new Date('2026-01-01'));
+    const stager = createRsyncStager(createRunner({ log: silentLogger() }), {
+      bin: 'rsync',
+      source,
+      staging,
+      excludes: [],
+      timeoutMs: 30_000,
+      childEnv: {},
+      markerPath,
+    });
+    await stager.precopy?.();
+    expect(existsSync(markerPath)).toBe(true);
+    const stableInode = statSync(join(staging, 'region/r.0.1.mca')).ino;
+    // what a copy taken mid-write looks like: same size and mtime as the finished file, torn content
+    writeFileSync(join(staging, 'region/r.0.0.mca'), 'AAAA\0\0\0\0');
+    const { mtime } = statSync(join(source, 'region/r.0.0.mca'));
+    utimesSync(join(staging, 'region/r.0.0.mca'), mtime, mtime);
+
+    const paused = await stager.stage();
+    expect(paused.filesTransferred).toBe(1);
+    expect(readFileSync(join(staging, 'region/r.0.0.mca'), 'utf8')).toBe('AAAAAAAA');
+    expect(statSync(join(staging, 'region/r.0.1.mca')).ino).toBe(stableInode);
+    expect(existsSync(markerPath)).toBe(false);
+  });
+
   it('fails with rsync stderr when the world is missing', async () => {
     const staging = await makeTempDir('mc-backup-staging-');
     const stager = createRsyncStager(createRunner({ log: silentLogger() }), {
@@ -47,6 +80,7 @@ describe('rsync staging', () => {
       excludes: [],
       timeoutMs: 30_000,
       childEnv: {},
+      markerPath: join(staging, 'marker'),
     });
     await expect(stager.stage()).rejects.toThrow(/rsync exited with code 23.*No such file/s);
   });

@@ -88,7 +88,16 @@ export class FakeConnector implements RconConnector {
 
 export class FakeStager implements Stager {
   behaviour: 'ok' | Error | 'hang' = 'ok';
+  precopy?: Stager['precopy'];
   constructor(private readonly rec: Recorder) {}
+  /** Gives the fake a pre-copy step (recorded as `precopy`), optionally failing. */
+  enablePrecopy(failure?: Error): void {
+    this.precopy = async () => {
+      this.rec.add('precopy');
+      if (failure) throw failure;
+      return { filesTransferred: 10, bytesTransferred: 10_000 };
+    };
+  }
   async stage(signal?: AbortSignal): Promise<StageStats> {
     this.rec.add('stage');
     if (this.behaviour instanceof Error) throw this.behaviour;
