@@ -21,6 +21,9 @@ import {
 
 useCleanup();
 
+/** An exclusion with a slash: the paused catch-up leaves the copy to rsync (the slow fixture). */
+const FORCE_RSYNC = 'cache/*.tmp';
+
 describe('mc-backup against the fake server through the real bridge and real borg', () => {
   it('a full run: paused only for the staging copy, the archive restores to whole files', async () => {
     const stack = await startBackupStack();
@@ -79,7 +82,10 @@ describe('mc-backup against the fake server through the real bridge and real bor
     const stack = await startBackupStack();
     const before = stack.mc.proc.stdout.length;
     // a staging copy that takes a while: the signal lands while saving is off
-    const proc = startBackup(stack, ['now'], { BACKUP_RSYNC_BIN: slowProgram(stack, 'rsync', 30, { skip: 1 }) });
+    const proc = startBackup(stack, ['now'], {
+      BACKUP_RSYNC_BIN: slowProgram(stack, 'rsync', 30, { skip: 1 }),
+      BACKUP_EXCLUDE: FORCE_RSYNC,
+    });
     // the second copy is the paused one (the first is the pre-copy while saving is on)
     await waitFor(() => proc.stdout.filter((l) => l.includes('slow-rsync') && l.includes('process start')).length === 2, {
       timeoutMs: 30_000,

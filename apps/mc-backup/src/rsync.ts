@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { type Runner, writeFileAtomic } from '@homelab/core';
+import { catchUp } from './catch-up.js';
 import type { Stager, StageStats } from './ports.js';
 
 /** Files written this close to the pre-copy's start are copied again while paused (covers coarse mtimes). */
@@ -28,9 +29,9 @@ export interface RsyncSettings {
  * files keep their inode and ctime, so borg's files cache skips them too.
  *
  * precopy() runs while saving is still on and copies the bulk of the changes; a file the server
- * was writing meanwhile may arrive torn. stage() (saving off, flushed) first drops the staging
- * copy of every file written since the pre-copy began (minus a margin), so rsync copies those
- * again, whole: the pause holds only the last moments' writes.
+ * was writing meanwhile may arrive torn. stage() (saving off, flushed) then copies every file
+ * written since the pre-copy began (minus a margin) again, whole, whatever its size and mtime
+ * say: in-process (catch-up.ts), or by dropping those staging copies and running rsync again.
  */
 export function createRsyncStager(runner: Runner, settings: RsyncSettings): Stager {
   const now = settings.now ?? Date.now;
@@ -72,6 +73,13 @@ export function createRsyncStager(runner: Runner, settings: RsyncSettings): Stag
     async stage(signal?: AbortSignal): Promise<StageStats> {
       const since = await unsafeSince();
       if (since !== undefined) {
+        // After a pre-copy only the last moments' writes are missing: copy them in-process, with
+        // no rsync start-up inside the freeze window. Anything unusual falls back to rsync.
+        const quick = await catchUp(settings.source, settings.staging, since, settings.excludes).catch(() => undefined);
+        if (quick) {
+          await rm(settings.markerPath, { force: true });
+          return quick;
+        }
         for (const rel of await filesWrittenSince(settings.source, since)) {
           await rm(join(settings.staging, rel), { force: true });
         }

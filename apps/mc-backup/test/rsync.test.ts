@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRunner, silentLogger } from '@homelab/core';
 import { makeTempDir, startProcess, useCleanup } from '@homelab/testkit';
@@ -69,6 +70,41 @@ describe('rsync staging', () => {
     expect(readFileSync(join(staging, 'region/r.0.0.mca'), 'utf8')).toBe('AAAAAAAA');
     expect(statSync(join(staging, 'region/r.0.1.mca')).ino).toBe(stableInode);
     expect(existsSync(markerPath)).toBe(false);
+  });
+
+  it('the in-process catch-up makes the same tree rsync makes: new folders, deletions, exclusions; symlinks fall back to rsync', async () => {
+    const source = await makeTempDir('mc-backup-world-');
+    const dir = await makeTempDir('mc-backup-staging-');
+    const staging = join(dir, 'staging');
+    const stager = createRsyncStager(createRunner({ log: silentLogger() }), {
+      bin: 'rsync',
+      source,
+      staging,
+      excludes: ['session.lock', '*.tmp'],
+      timeoutMs: 30_000,
+      childEnv: {},
+      markerPath: join(dir, 'marker'),
+    });
+    writeTree(source, { 'region/r.0.0.mca': 'zero', 'region/gone.mca': 'bye', 'level.dat': 'level', 'data/old/x.dat': 'x' });
+    await stager.precopy?.();
+    // after the pre-copy: a new dimension, a deletion, a removed folder, excluded files
+    writeTree(source, { 'DIM-1/region/r.0.0.mca': 'nether', 'session.lock': 'lock', 'data/map.tmp': 'tmp', 'region/r.0.0.mca': 'zero!' });
+    rmSync(join(source, 'region/gone.mca'));
+    rmSync(join(source, 'data/old'), { recursive: true });
+    const stats = await stager.stage();
+    expect(stats.filesTransferred).toBeGreaterThanOrEqual(2);
+    const reference = join(dir, 'reference');
+    spawnSync('rsync', ['-a', '--delete', '--exclude=session.lock', '--exclude=*.tmp', `${source}/`, `${reference}/`]);
+    const tree = (root: string) =>
+      spawnSync('find', ['.', '-printf', '%y %p %s\\n'], { cwd: root, encoding: 'utf8' }).stdout.split('\n').sort().join('\n');
+    expect(tree(staging)).toBe(tree(reference));
+    expect(readFileSync(join(staging, 'DIM-1/region/r.0.0.mca'), 'utf8')).toBe('nether');
+
+    // a symlink is something the catch-up leaves to rsync
+    await stager.precopy?.();
+    symlinkSync('level.dat', join(source, 'link.dat'));
+    await stager.stage();
+    expect(lstatSync(join(staging, 'link.dat')).isSymbolicLink()).toBe(true);
   });
 
   it('fails with rsync stderr when the world is missing', async () => {
