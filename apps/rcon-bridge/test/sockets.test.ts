@@ -1,8 +1,8 @@
 import { RconClient } from '@homelab/rcon';
+import { RawPeer } from '@homelab/rcon/testing';
 import { useCleanup, waitFor } from '@homelab/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startBridge, upstreamConnections, upstreamTrouble } from './helpers.js';
-import { RawPeer } from './raw-peer.js';
 
 useCleanup();
 const closers: (() => unknown)[] = [];

@@ -1,11 +1,10 @@
 // Core overhead: a minimal service built with the core (health server, logger, lifecycle),
 // bundled like an app, against a bare node:http server: idle RSS and spawn-to-ready time.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { httpRequest, percentile, reportBench, sleep } from '../../testkit/src/index.js';
+import { bundleScript, httpRequest, percentile, reportBench, sleep } from '../../testkit/src/index.js';
 
 const root = process.env.HOMELAB_REPO_ROOT ?? process.cwd();
 const dir = mkdtempSync(join(tmpdir(), 'bench-core-'));
@@ -24,25 +23,8 @@ server.listen(process.env.HEALTH_LISTEN);
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
 
-async function bundle(name: string, source: string): Promise<string> {
-  const entry = join(dir, `${name}.ts`);
-  writeFileSync(entry, source);
-  const outfile = join(dir, `${name}.mjs`);
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
-  return outfile;
-}
-
 function rssKiB(pid: number): number {
-  const status = require('node:fs').readFileSync(`/proc/${pid}/status`, 'utf8') as string;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
 }
 
@@ -63,8 +45,8 @@ async function measure(file: string): Promise<{ readyMs: number; rssMiB: number 
   return { readyMs, rssMiB };
 }
 
-const service = await bundle('minimal-service', minimalService);
-const bare = await bundle('bare-http', bareHttp);
+const service = await bundleScript(dir, 'minimal-service', minimalService);
+const bare = await bundleScript(dir, 'bare-http', bareHttp);
 const runs = 5;
 const svc: { readyMs: number; rssMiB: number }[] = [];
 const base: { readyMs: number; rssMiB: number }[] = [];

@@ -3,7 +3,7 @@ import { makeTempDir, useCleanup, waitFor } from '@homelab/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RconClient } from '../src/client.js';
 import { RconServer } from '../src/server.js';
-import { RawPeer } from './raw-peer.js';
+import { RawPeer } from '../src/testing/raw-peer.js';
 
 useCleanup();
 const closers: (() => Promise<void>)[] = [];
