@@ -110,8 +110,6 @@ describe('crash safety: SIGKILL mc-backup at random moments', () => {
     borg(stack, ['check']);
     // the loop did exercise kills while saving was off (the "paused" third always is)
     expect(killedWhileOff.length, why('kills while saving was off')).toBeGreaterThanOrEqual(ITERATIONS / 6);
-    // and kills that left a borg or rsync behind, which the restart stopped
-    expect(orphansStopped, why('restarts that stopped orphans')).toBeGreaterThan(0);
     console.log(
       `crash loop: seed ${seed}, run ${runMs} ms, ${killedWhileOff.length} kills while saving was off, save-on after restart in max ${Math.max(...resumeMs)} ms, ${orphansStopped} restarts stopped orphans, ${names.length} archives verified in ${Date.now() - verifyStart} ms`,
     );
