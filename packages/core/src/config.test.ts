@@ -1,12 +1,14 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { makeTempDirSync, useCleanup } from '../../testkit/src/index.js';
 import { type CliSpec, runCli } from './cli.js';
 import { configValues, loadEnvConfig, parseYamlConfig } from './config.js';
 import { duration } from './duration.js';
 import { ConfigError } from './errors.js';
+
+useCleanup('all');
 
 const schema = z.object({
   APP_PORT: configValues.port().default(25575),
@@ -49,7 +51,7 @@ describe('loadEnvConfig', () => {
   });
 
   it('reads a secret from NAME_FILE, dropping one trailing newline', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const dir = makeTempDirSync('cfg-');
     writeFileSync(join(dir, 'pw'), 's3cret-value\n');
     const loaded = loadEnvConfig(schema, { APP_PASSWORD_FILE: join(dir, 'pw') }, opts);
     expect(loaded.config.APP_PASSWORD).toBe('s3cret-value');
@@ -64,11 +66,11 @@ describe('loadEnvConfig', () => {
   it('names a NAME_FILE that exists but cannot be read', () => {
     if (process.getuid?.() === 0) {
       // root reads any mode; a directory is unreadable as a file for everyone.
-      const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+      const dir = makeTempDirSync('cfg-');
       expect(issuesOf({ APP_PASSWORD_FILE: dir })).toMatch(/APP_PASSWORD_FILE: cannot read/);
       return;
     }
-    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const dir = makeTempDirSync('cfg-');
     const file = join(dir, 'pw');
     writeFileSync(file, 'x');
     chmodSync(file, 0);
@@ -76,7 +78,7 @@ describe('loadEnvConfig', () => {
   });
 
   it('refuses both NAME and NAME_FILE', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const dir = makeTempDirSync('cfg-');
     writeFileSync(join(dir, 'pw'), 'a');
     expect(issuesOf({ APP_PASSWORD: 'b', APP_PASSWORD_FILE: join(dir, 'pw') })).toMatch(/both APP_PASSWORD and APP_PASSWORD_FILE/);
   });

@@ -1,11 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTempDirSync, useCleanup } from '../../testkit/src/index.js';
 import { LockHeldError } from './errors.js';
+
 import { acquireLock, isProcessAlive } from './lock-file.js';
 
-const dir = () => mkdtempSync(join(tmpdir(), 'lock-'));
+useCleanup('all');
+
+const dir = () => makeTempDirSync('lock-');
 
 describe('lock file', () => {
   it('takes, refuses a second holder, and releases', async () => {

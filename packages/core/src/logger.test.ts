@@ -1,11 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { makeTempDirSync, useCleanup } from '../../testkit/src/index.js';
 import { loadEnvConfig } from './config.js';
+
 import { createLogger, scrub } from './logger.js';
+
+useCleanup('all');
 
 function capture() {
   const lines: string[] = [];
@@ -28,7 +31,7 @@ describe('logger', () => {
   });
 
   it('never lets a secret read through *_FILE reach a log line', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'log-'));
+    const dir = makeTempDirSync('log-');
     const secret = 'hunter2-"quoted"-secret';
     writeFileSync(join(dir, 'pw'), `${secret}\n`);
     const schema = z.object({ APP_PASSWORD: z.string(), APP_HOST: z.string().default('h') });

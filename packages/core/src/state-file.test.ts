@@ -1,15 +1,18 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { makeTempDirSync, useCleanup } from '../../testkit/src/index.js';
+
 import { createStateFile } from './state-file.js';
+
+useCleanup('all');
 
 const schema = z.object({ paused: z.boolean(), runs: z.number() });
 
 describe('state file', () => {
   it('returns the initial value, then what was written', async () => {
-    const state = createStateFile(join(mkdtempSync(join(tmpdir(), 'state-')), 's.json'), schema, { paused: false, runs: 0 });
+    const state = createStateFile(join(makeTempDirSync('state-'), 's.json'), schema, { paused: false, runs: 0 });
     expect(await state.read()).toEqual({ paused: false, runs: 0 });
     await state.write({ paused: true, runs: 1 });
     expect(await state.update((s) => ({ ...s, runs: s.runs + 1 }))).toEqual({ paused: true, runs: 2 });
@@ -17,7 +20,7 @@ describe('state file', () => {
   });
 
   it('refuses a corrupt file instead of guessing', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'state-')), 's.json');
+    const path = join(makeTempDirSync('state-'), 's.json');
     writeFileSync(path, '{"paused": "maybe"');
     const state = createStateFile(path, schema, { paused: false, runs: 0 });
     await expect(state.read()).rejects.toThrow(/not valid JSON/);
