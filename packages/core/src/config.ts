@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue, errorMessage } from './errors.js';
 
@@ -116,7 +115,9 @@ export function loadYamlConfig<S extends z.ZodType>(schema: S, path: string): z.
 export function parseYamlConfig<S extends z.ZodType>(schema: S, text: string, source = 'config'): z.output<S> {
   let raw: unknown;
   try {
-    raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+    // Loaded on use (like execa in exec.ts): most sidecars take env vars only.
+    const { parse } = require('yaml') as typeof import('yaml');
+    raw = parse(text, { prettyErrors: true, uniqueKeys: true });
   } catch (error) {
     const first = errorMessage(error).split('\n')[0];
     throw new ConfigError([{ key: source, problem: `is not valid YAML: ${first}` }]);

@@ -1,4 +1,4 @@
-import { execa, type Options, type ResultPromise } from 'execa';
+import type { Options, ResultPromise } from 'execa';
 import { ExecError } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -49,6 +49,17 @@ export interface StartStdio {
   binary?: boolean;
   /** false: do not collect the output in memory (a long-running child whose streams are read live). */
   buffer?: boolean;
+}
+
+/**
+ * execa is loaded on the first subprocess, not at start: it is the largest module of the core
+ * (about 12 MiB of resident memory), and most sidecars idle for hours between subprocesses.
+ * A plain require() keeps start() synchronous; the bundler turns it into a lazy module init.
+ */
+let execaModule: typeof import('execa') | undefined;
+function execa(file: string, args: readonly string[], options: Options): ResultPromise {
+  execaModule ??= require('execa') as typeof import('execa');
+  return execaModule.execa(file, args, options);
 }
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;

@@ -1,5 +1,4 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -31,8 +30,14 @@ export function createLogger(settings: LoggerSettings): Logger {
     ...(secrets.length > 0 ? { hooks: { streamWrite: (line: string) => scrub(line, secrets) } } : {}),
   };
   const usePretty = settings.pretty ?? (settings.destination === undefined && process.stdout.isTTY === true);
-  const destination = settings.destination ?? (usePretty ? pretty({ colorize: true, sync: true }) : pino.destination({ sync: true }));
+  const destination = settings.destination ?? (usePretty ? prettyStream() : pino.destination({ sync: true }));
   return pino(options, destination);
+}
+
+/** pino-pretty, loaded only when a TTY asks for it (containers never do). */
+function prettyStream(): DestinationStream {
+  const { build } = require('pino-pretty') as typeof import('pino-pretty');
+  return build({ colorize: true, sync: true });
 }
 
 /** Replaces each secret, also in its JSON-escaped form, with a fixed marker. */
