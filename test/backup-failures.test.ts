@@ -1,8 +1,7 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startApp, useCleanup, waitFor } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
+import { webhook } from '../apps/mc-backup/test/helpers.js';
 import {
   archiveNames,
   finishedRun,
@@ -26,23 +25,12 @@ const started = (proc: { stdout: string[] }, what: string) =>
 describe('mc-backup failure paths (fake server, real bridge, real borg)', () => {
   it('borg create fails (repository unreachable): save-on sent, prune not run, failure recorded and notified', async () => {
     const stack = await startBackupStack();
-    const bodies: Record<string, unknown>[] = [];
-    const server = createServer((req, res) => {
-      let data = '';
-      req.on('data', (c) => {
-        data += c;
-      });
-      req.on('end', () => {
-        bodies.push(JSON.parse(data));
-        res.end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const hook = await webhook();
     try {
       const before = stack.mc.proc.stdout.length;
       const { code, proc } = await runBackupCli(stack, ['now'], {
         BORG_REPO: join(stack.dir, 'unreachable-repo'),
-        BACKUP_NOTIFY_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+        BACKUP_NOTIFY_URL: hook.url,
         BACKUP_NOTIFY_ON: 'failure',
       });
       expect(code, proc.output.slice(-2000)).toBe(1);
@@ -54,10 +42,10 @@ describe('mc-backup failure paths (fake server, real bridge, real borg)', () => 
         lastRun: { status: 'failure', failedStep: 'create', error: expect.stringMatching(/unreachable-repo/) },
         lastSuccess: null,
       });
-      await waitFor(() => bodies.length > 0, { what: 'the failure notification' });
-      expect(bodies[0]).toMatchObject({ source: 'mc-backup', status: 'failure', failedStep: 'create', paused: true });
+      await waitFor(() => hook.bodies.length > 0, { what: 'the failure notification' });
+      expect(hook.bodies[0]).toMatchObject({ source: 'mc-backup', status: 'failure', failedStep: 'create', paused: true });
     } finally {
-      await new Promise((r) => server.close(r));
+      await hook.close();
     }
   });
 
