@@ -10,4 +10,5 @@ export * from './lifecycle.js';
 export * from './lock-file.js';
 export * from './logger.js';
 export * from './service.js';
+export * from './sidecar.js';
 export * from './state-file.js';

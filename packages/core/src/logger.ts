@@ -10,6 +10,8 @@ export interface LoggerSettings {
   level?: string;
   /** Secret values (e.g. read from *_FILE): replaced by [REDACTED] wherever they appear in a line. */
   secrets?: readonly string[];
+  /** More field names whose values are redacted (an app's secret env var names). */
+  secretFields?: readonly string[];
   /** Where lines go; default stdout. Pretty output only when this is a TTY. */
   destination?: DestinationStream;
   pretty?: boolean;
@@ -23,7 +25,7 @@ export function createLogger(settings: LoggerSettings): Logger {
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: SECRET_FIELDS.flatMap((f) => [f, `*.${f}`]),
+      paths: [...new Set([...SECRET_FIELDS, ...(settings.secretFields ?? [])])].flatMap((f) => [f, `*.${f}`]),
       censor: '[REDACTED]',
     },
     formatters: { level: (label) => ({ level: label }) },

@@ -1,0 +1,218 @@
+import type { Registry } from 'prom-client';
+import type { z } from 'zod';
+import { type CliSpec, type CommandContext, type CommandSpec, type EnvDoc, type FlagSpec, main } from './cli.js';
+import { type Clock, systemClock } from './clock.js';
+import { loadEnvConfig } from './config.js';
+import { createRunner, type ProcessRunner } from './exec.js';
+import { createMetricsRegistry, type ReadinessCheck, startHealthServer } from './health.js';
+import { createLifecycle, type Lifecycle } from './lifecycle.js';
+import { UsageError } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
+import { commonEnvDocs } from './service.js';
+
+/**
+ * One declaration per app: its env (schema, prefixes, secrets, docs), its long-running service and
+ * its one-shot commands. defineSidecar owns config -> logger -> runner -> metrics registry -> health
+ * server -> lifecycle, so no app builds those by hand; main.ts only calls `main(definition)`.
+ */
+
+/** What the app's env looks like. The schema spreads `commonEnvShape` (LOG_LEVEL, HEALTH_LISTEN). */
+export interface SidecarEnv<S extends z.ZodObject> {
+  schema: S;
+  /** Env var prefixes the app owns: an unknown var with one of them is refused as a typo. */
+  prefixes: readonly string[];
+  /** Keys that may come from `KEY_FILE`; their values are redacted from every log line. */
+  secrets?: readonly string[];
+  /** The app's own variables for --help (LOG_LEVEL and HEALTH_LISTEN are added). */
+  docs: readonly EnvDoc[];
+}
+
+/** The process-facing pieces a command may use without touching `process` itself. */
+export interface SidecarIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Subscribes to a process signal (e.g. to forward it to a supervised child). */
+  onSignal(signal: NodeJS.Signals, handler: () => void): void;
+  stdin: NodeJS.ReadableStream;
+  stdoutStream: NodeJS.WritableStream;
+}
+
+/** Everything a command gets: validated config and the shared mechanisms, built once. */
+export interface CommandDeps<C> {
+  config: C;
+  log: Logger;
+  runner: ProcessRunner;
+  clock: Clock;
+  /** Positional arguments after the command name; `rest` is everything after `--`. */
+  args: string[];
+  rest: string[];
+  flags: CommandContext['flags'];
+  env: Record<string, string | undefined>;
+  io: SidecarIo;
+}
+
+/** A long-running service also gets the metrics registry and the lifecycle it registers stop hooks on. */
+export interface ServiceDeps<C> extends CommandDeps<C> {
+  registry: Registry;
+  lifecycle: Lifecycle;
+}
+
+/** What an app's `build` returns: how to start it and how the health server sees it. */
+export interface SidecarService {
+  /** Starts the work; registers its own stop hooks on `deps.lifecycle`. */
+  start(): Promise<void> | void;
+  checks?: Record<string, ReadinessCheck>;
+  /** Extra detail for /healthz; never secrets. */
+  status?: () => Record<string, unknown>;
+  /** The exit code after a clean stop when the service knows better (e.g. its supervised child's). */
+  exitCode?: () => number | undefined;
+}
+
+export interface ServiceSpec<C> {
+  summary: string;
+  usage?: string;
+  flags?: Record<string, FlagSpec>;
+  /** Total time for the stop hooks (default 10 s). */
+  stopDeadlineMs?: (config: C) => number;
+  /** Refuse positional arguments unless the service takes them (default: refused). */
+  acceptsArgs?: boolean;
+  build(deps: ServiceDeps<C>): SidecarService | Promise<SidecarService>;
+}
+
+export interface SidecarCommand<C> {
+  summary: string;
+  usage?: string;
+  flags?: Record<string, FlagSpec>;
+  /** false: the command needs no env config (it gets `undefined` as config and a default logger). */
+  needsConfig?: boolean;
+  /** Returns the exit code (default 0). */
+  run(deps: CommandDeps<C>): Promise<number | undefined> | number | undefined;
+}
+
+export interface SidecarDefinition<S extends z.ZodObject> {
+  name: string;
+  summary: string;
+  env: SidecarEnv<S>;
+  /** The long-running service, run as the command `run` (also the default command). */
+  service?: ServiceSpec<z.output<S>>;
+  commands?: Record<string, SidecarCommand<z.output<S>>>;
+  /** Flags every command accepts. */
+  flags?: Record<string, FlagSpec>;
+  /** The command run when none is given: `run` when there is a service. */
+  defaultCommand?: string;
+  /** Where log lines go: stdout (default, the container log) or stderr (CLIs whose stdout is output). */
+  logTo?: 'stdout' | 'stderr';
+}
+
+/** Overridable for tests: everything defineSidecar would take from the process. */
+export interface SidecarHost {
+  io: SidecarIo;
+  clock: Clock;
+  /** Signals the lifecycle stops on; tests pass []. */
+  stopSignals?: NodeJS.Signals[];
+}
+
+const processHost: SidecarHost = {
+  io: {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    onSignal: (signal, handler) => process.on(signal, handler),
+    stdin: process.stdin,
+    stdoutStream: process.stdout,
+  },
+  clock: systemClock,
+};
+
+interface CommonConfig {
+  LOG_LEVEL?: string;
+  HEALTH_LISTEN?: string;
+}
+
+/** Turns a definition into the CLI spec that `runCli`/`main` run. */
+export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, host: SidecarHost = processHost): CliSpec {
+  type C = z.output<S>;
+  const commands: Record<string, CommandSpec> = {};
+
+  const prepare = (ctx: CommandContext, needsConfig: boolean): CommandDeps<C> => {
+    let config = undefined as C;
+    let secretValues: string[] = [];
+    if (needsConfig) ({ config, secretValues } = loadEnvConfig(def.env.schema, ctx.env, def.env));
+    const level = (config as CommonConfig | undefined)?.LOG_LEVEL ?? ctx.env.LOG_LEVEL ?? 'info';
+    const log = createLogger({
+      name: def.name,
+      level,
+      secrets: secretValues,
+      secretFields: def.env.secrets,
+      ...(def.logTo === 'stderr' ? { destination: process.stderr, pretty: false } : {}),
+    });
+    return {
+      config,
+      log,
+      runner: createRunner({ log }),
+      clock: host.clock,
+      args: ctx.args,
+      rest: ctx.rest,
+      flags: ctx.flags,
+      env: ctx.env,
+      io: host.io,
+    };
+  };
+
+  if (def.service) {
+    const service = def.service;
+    commands.run = {
+      summary: service.summary,
+      usage: service.usage,
+      flags: service.flags,
+      run: async (ctx) => {
+        if (!service.acceptsArgs && ctx.args.length > 0) throw new UsageError(`unexpected argument "${ctx.args[0]}"`);
+        const deps = prepare(ctx, true);
+        return runSidecarService(def.name, service, deps, host);
+      },
+    };
+  }
+  for (const [name, command] of Object.entries(def.commands ?? {})) {
+    commands[name] = {
+      summary: command.summary,
+      usage: command.usage,
+      flags: command.flags,
+      run: (ctx) => command.run(prepare(ctx, command.needsConfig !== false)),
+    };
+  }
+  return {
+    name: def.name,
+    summary: def.summary,
+    commands,
+    defaultCommand: def.defaultCommand ?? (def.service ? 'run' : undefined),
+    env: [...def.env.docs, ...(def.service ? commonEnvDocs : commonEnvDocs.filter((d) => d.name !== 'HEALTH_LISTEN'))],
+    flags: def.flags,
+  };
+}
+
+/** Health server, lifecycle, build and start, then wait for a stop. Resolves to the exit code. */
+async function runSidecarService<C>(name: string, spec: ServiceSpec<C>, deps: CommandDeps<C>, host: SidecarHost): Promise<number> {
+  const { log } = deps;
+  const registry = createMetricsRegistry(name);
+  const lifecycle = createLifecycle({ log, deadlineMs: spec.stopDeadlineMs?.(deps.config), signals: host.stopSignals });
+  const service = await spec.build({ ...deps, registry, lifecycle });
+  const listen = (deps.config as CommonConfig).HEALTH_LISTEN ?? '127.0.0.1:9000';
+  const health = await startHealthServer(listen, { checks: service.checks, status: service.status, registry, log });
+  lifecycle.onStop('health server', () => health.close());
+  try {
+    await service.start();
+  } catch (error) {
+    log.error({ err: error }, 'start failed');
+    await lifecycle.stop('start failed');
+    throw error;
+  }
+  log.info('started');
+  const outcome = await lifecycle.stopped;
+  const own = service.exitCode?.();
+  if (own !== undefined) return own;
+  return outcome.clean ? 0 : 1;
+}
+
+/** The whole body of an app's main.ts. */
+export function runSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>): void {
+  main(defineSidecar(def));
+}
