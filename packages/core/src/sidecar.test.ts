@@ -119,7 +119,12 @@ describe('defineSidecar', () => {
 
   it('refuses arguments the service does not take, with exit 2', async () => {
     const cli = defineSidecar(
-      { name: 'demo', summary: 'a demo', env: { schema, prefixes: [], docs: [] }, service: { summary: 's', build: () => ({ start() {} }) } },
+      {
+        name: 'demo',
+        summary: 'a demo',
+        env: { schema, prefixes: [], docs: [] },
+        service: { summary: 's', build: () => ({ start() {} }) },
+      },
       host(),
     );
     const stderr: string[] = [];

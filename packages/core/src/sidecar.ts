@@ -3,10 +3,10 @@ import type { z } from 'zod';
 import { type CliSpec, type CommandContext, type CommandSpec, type EnvDoc, type FlagSpec, main } from './cli.js';
 import { type Clock, systemClock } from './clock.js';
 import { loadEnvConfig } from './config.js';
+import { UsageError } from './errors.js';
 import { createRunner, type ProcessRunner } from './exec.js';
 import { createMetricsRegistry, type ReadinessCheck, startHealthServer } from './health.js';
 import { createLifecycle, type Lifecycle } from './lifecycle.js';
-import { UsageError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
 import { commonEnvDocs } from './service.js';
 
