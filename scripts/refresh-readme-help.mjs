@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Rewrites the ```text block after `<!-- help -->` in each app README with the app's current
-// `--help` (from its bundle, so run `npx turbo run build` first). Usage: node scripts/refresh-readme-help.mjs [app...]
+// Rewrites the fenced block of each app README that holds its `--help` (the block that starts with
+// "<app>: ") with the app's current `--help` (from its bundle, so run `npx turbo run build` first). Usage: node scripts/refresh-readme-help.mjs [app...]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ for (const app of apps) {
   const bundle = join(root, 'apps', app, 'dist', 'main.js');
   if (!existsSync(readme) || !existsSync(bundle)) continue;
   const text = readFileSync(readme, 'utf8');
-  const block = /(<!-- help -->\n```text\n)[\s\S]*?(```)/;
+  const block = new RegExp(`(\`\`\`(?:text)?\n)${app}: [\\s\\S]*?\nUsage: ${app} [\\s\\S]*?(\`\`\`)`);
   if (!block.test(text)) continue;
   const help = execFileSync(process.execPath, [bundle, '--help'], { encoding: 'utf8', env: {} });
   const next = text.replace(block, (_m, open, close) => `${open}${help}${close}`);

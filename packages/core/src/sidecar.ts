@@ -86,6 +86,8 @@ export interface ServiceSpec<C> {
   stopDeadlineMs?: (config: C) => number;
   /** Refuse positional arguments unless the service takes them (default: refused). */
   acceptsArgs?: boolean;
+  /** Added to the refusal of a positional argument, e.g. `put the server command after "--"`. */
+  argsHint?: string;
   build(deps: ServiceDeps<C>): SidecarService | Promise<SidecarService>;
 }
 
@@ -170,7 +172,7 @@ export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, 
       level,
       secrets: secretValues,
       secretFields: def.env.secrets,
-      ...(logTo === 'stderr' ? { destination: process.stderr, pretty: false } : {}),
+      ...(logTo === 'stderr' ? { destination: { write: (line: string) => host.io.stderr(line) }, pretty: false } : {}),
     });
     return {
       config,
@@ -193,7 +195,9 @@ export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, 
       usage: service.usage,
       flags: service.flags,
       run: async (ctx) => {
-        if (!service.acceptsArgs && ctx.args.length > 0) throw new UsageError(`unexpected argument "${ctx.args[0]}"`);
+        if (!service.acceptsArgs && ctx.args.length > 0) {
+          throw new UsageError(`unexpected argument "${ctx.args[0]}"${service.argsHint ? `; ${service.argsHint}` : ''}`);
+        }
         const deps = prepare(ctx, true);
         return runSidecarService(def.name, service, deps, host);
       },
@@ -221,7 +225,11 @@ export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, 
     summary: def.summary,
     commands,
     defaultCommand: def.defaultCommand ?? (def.service ? 'run' : undefined),
-    env: [...def.env.docs, ...(def.service ? commonEnvDocs : commonEnvDocs.filter((d) => d.name !== 'HEALTH_LISTEN'))],
+    // The common variables are documented when the app takes them (HEALTH_LISTEN only with a service).
+    env: [
+      ...def.env.docs,
+      ...commonEnvDocs.filter((d) => d.name in def.env.schema.shape && (d.name !== 'HEALTH_LISTEN' || def.service !== undefined)),
+    ],
     flags: def.flags,
   };
 }
