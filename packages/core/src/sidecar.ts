@@ -1,3 +1,4 @@
+import type { Readable, Writable } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import { type CliSpec, type CommandContext, type CommandSpec, type EnvDoc, type FlagSpec, main } from './cli.js';
@@ -35,8 +36,8 @@ export interface SidecarIo {
   stderr(text: string): void;
   /** Subscribes to a process signal (e.g. to forward it to a supervised child). */
   onSignal(signal: NodeJS.Signals, handler: () => void): void;
-  stdin: NodeJS.ReadableStream;
-  stdoutStream: NodeJS.WritableStream;
+  stdin: Readable;
+  stdoutStream: Writable;
   /** The node binary and the bundle running now (for commands that install calls to themselves). */
   execPath?: string;
   script?: string;
@@ -228,7 +229,12 @@ export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, 
     // The common variables are documented when the app takes them (HEALTH_LISTEN only with a service).
     env: [
       ...def.env.docs,
-      ...commonEnvDocs.filter((d) => d.name in def.env.schema.shape && (d.name !== 'HEALTH_LISTEN' || def.service !== undefined)),
+      ...commonEnvDocs.filter(
+        (d) =>
+          d.name in def.env.schema.shape &&
+          !def.env.docs.some((own) => own.name === d.name) &&
+          (d.name !== 'HEALTH_LISTEN' || def.service !== undefined),
+      ),
     ],
     flags: def.flags,
   };
