@@ -1,8 +1,7 @@
 import type { CommandDeps } from '@homelab/core';
+import { Publisher, releaseLayout } from '@homelab/releases';
 import type { MapWatcherConfig } from './config.js';
 import { preflight } from './preflight.js';
-import { releaseLayout } from './publish.js';
-import { Publisher } from './publisher.js';
 import { createRenderJob } from './render.js';
 
 /** The `render` command: one render and publish now, with the same start-up checks as `run`; a failure throws (exit 1). */

@@ -2,6 +2,7 @@ import { type SidecarDefinition, UsageError } from '@homelab/core';
 import { backupAppFrom, buildMcBackup } from './app.js';
 import { type envSchema, mcBackupEnv } from './config.js';
 import { formatArchiveTable } from './format.js';
+import { formatVerify } from './verify/run.js';
 
 /** One-shot commands are `stoppable`: SIGTERM/SIGINT abort them safely (borg releases its lock, save-on is sent). */
 export const mcBackup: SidecarDefinition<typeof envSchema> = {
@@ -45,6 +46,19 @@ export const mcBackup: SidecarDefinition<typeof envSchema> = {
         const result = await backupAppFrom(deps).app.restore(archive, dir, deps.signal);
         deps.io.stdout(`restored ${result.archive} into ${result.dir}\n`);
         return 0;
+      },
+    },
+    verify: {
+      usage: 'verify [ARCHIVE|latest]',
+      summary: 'extract ARCHIVE (default latest) into scratch and check the world loads: level.dat, regions, chunks, staged checksums',
+      logTo: 'stderr',
+      stoppable: true,
+      run: async (deps) => {
+        const [archive = 'latest', ...extra] = deps.args;
+        if (extra.length > 0) throw new UsageError('verify takes at most one argument: ARCHIVE or latest');
+        const record = await backupAppFrom(deps).app.verify(archive, deps.signal);
+        deps.io.stdout(formatVerify(record));
+        return record.ok ? 0 : 1;
       },
     },
     check: {
