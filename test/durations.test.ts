@@ -5,59 +5,82 @@ import { schema as cgitSchema } from '../apps/cgit-config/src/config.js';
 import { envSchema as mapSchema } from '../apps/map-watcher/src/config.js';
 import { envSchema as backupSchema } from '../apps/mc-backup/src/config.js';
 import { consoleEnvSchema } from '../apps/mc-console/src/config.js';
+import { envSchema as statsSchema } from '../apps/proxy-stats/src/config.js';
 import { bridgeEnvSchema } from '../apps/rcon-bridge/src/config.js';
+import { envSchema as sftpSchema } from '../apps/sftp-config/src/config.js';
 import { configSchema as zfsSchema } from '../apps/zfs-agent/src/config.js';
 
 // Every duration setting of every app: Node timers overflow past 2^31-1 ms and then fire after 1 ms,
 // so each one refuses anything longer than the core maximum, and 0 unless zero has a meaning.
+interface Rule {
+  zero?: true;
+  max?: string;
+}
+
 interface App {
   schema: z.ZodObject;
   required: Record<string, string>;
-  /** key -> whether 0 is meaningful there (documented as "0s = ..."); a string: zero allowed and a narrower maximum */
-  durations: Record<string, boolean | string>;
+  /** key -> whether 0 is meaningful there (documented as "0s = ...") and a narrower maximum than 24d */
+  durations: Record<string, Rule>;
 }
 
 const apps: Record<string, App> = {
-  'cgit-config': { schema: cgitSchema, required: {}, durations: { CGIT_DEBOUNCE: true, CGIT_RESCAN_INTERVAL: true } },
+  'cgit-config': { schema: cgitSchema, required: {}, durations: { CGIT_DEBOUNCE: { zero: true }, CGIT_RESCAN_INTERVAL: { zero: true } } },
   'map-watcher': {
     schema: mapSchema,
     required: { MAP_WORLD: '/data/world', MAP_OUTPUT: '/srv/map', MAP_STAGING: '/srv/staging' },
     durations: {
-      MAP_DEBOUNCE: true,
-      MAP_MAX_WAIT: false,
-      MAP_RENDER_TIMEOUT: false,
-      MAP_RETRY_MIN: false,
-      MAP_RETRY_MAX: false,
-      MAP_RELEASE_GRACE: true,
+      MAP_DEBOUNCE: { zero: true },
+      MAP_MAX_WAIT: {},
+      MAP_RENDER_TIMEOUT: {},
+      MAP_RETRY_MIN: {},
+      MAP_RETRY_MAX: {},
+      MAP_RELEASE_GRACE: { zero: true },
     },
   },
   'mc-backup': {
     schema: backupSchema,
     required: { BORG_REPO: '/srv/borg' },
     durations: {
-      BACKUP_MAX_AGE: false,
-      BACKUP_RCON_TIMEOUT: false,
-      BACKUP_FLUSH_TIMEOUT: false,
-      BACKUP_RESUME_TIMEOUT: false,
-      BACKUP_BORG_TIMEOUT: false,
-      BACKUP_LOCK_WAIT: '1h',
+      BACKUP_MAX_AGE: {},
+      BACKUP_RCON_TIMEOUT: {},
+      BACKUP_FLUSH_TIMEOUT: {},
+      BACKUP_RESUME_TIMEOUT: {},
+      BACKUP_BORG_TIMEOUT: {},
+      BACKUP_LOCK_WAIT: { zero: true, max: '1h' },
     },
   },
-  'mc-console': { schema: consoleEnvSchema, required: {}, durations: { CONSOLE_TIMEOUT: false } },
+  'mc-console': { schema: consoleEnvSchema, required: {}, durations: { CONSOLE_TIMEOUT: {} } },
   'rcon-bridge': {
     schema: bridgeEnvSchema,
     required: { RCON_PASSWORD: 'pw' },
     durations: {
-      BRIDGE_COMMAND_TIMEOUT: false,
-      BRIDGE_STOP_TIMEOUT: false,
-      BRIDGE_KILL_TIMEOUT: false,
-      BRIDGE_GIT_TIMEOUT: false,
+      BRIDGE_COMMAND_TIMEOUT: {},
+      BRIDGE_STOP_TIMEOUT: {},
+      BRIDGE_KILL_TIMEOUT: {},
+      BRIDGE_GIT_TIMEOUT: {},
     },
   },
+  'proxy-stats': {
+    schema: statsSchema,
+    required: {},
+    durations: {
+      STATS_POLL: { max: '10m' },
+      STATS_DEBOUNCE: { zero: true, max: '1d' },
+      STATS_MAX_WAIT: { max: '1d' },
+      STATS_INTERVAL: { max: '1d' },
+      STATS_RUN_TIMEOUT: { max: '1d' },
+      STATS_RETRY_MIN: { max: '1d' },
+      STATS_RETRY_MAX: { max: '1d' },
+      STATS_STALE_AFTER: { max: '1w' },
+      STATS_RELEASE_GRACE: { zero: true, max: '1d' },
+    },
+  },
+  'sftp-config': { schema: sftpSchema, required: {}, durations: { SFTP_RELINT_INTERVAL: {}, SFTP_DEBOUNCE: { zero: true } } },
   'zfs-agent': {
     schema: zfsSchema as unknown as z.ZodObject,
     required: { datasets: { 'tank/data': {} } } as unknown as Record<string, string>,
-    durations: { interval: false, frequent_period: false, send_timeout: false },
+    durations: { interval: {}, frequent_period: {}, send_timeout: {} },
   },
 };
 
@@ -65,8 +88,8 @@ const rows = Object.entries(apps).flatMap(([app, spec]) =>
   Object.entries(spec.durations).map(([key, rule]) => ({
     app,
     key,
-    zeroAllowed: rule !== false,
-    max: typeof rule === 'string' ? rule : '24d',
+    zeroAllowed: rule.zero === true,
+    max: rule.max ?? '24d',
     spec,
   })),
 );
