@@ -84,7 +84,7 @@ export const configSchema = z.strictObject({
       /** How long the last known addresses of a name stay admitted while DNS fails. */
       grace: duration({ min: 1_000, max: 30 * 86_400_000 }).prefault('6h'),
       /** Each admitted element's nft timeout: a dead daemon fails closed after this. */
-      element_timeout: duration({ min: 5_000, max: 86_400_000 }).prefault('15m'),
+      element_timeout: duration({ min: 2_000, max: 86_400_000 }).prefault('15m'),
       query_timeout: duration({ min: 100, max: 60_000 }).prefault('3s'),
     })
     .optional(),

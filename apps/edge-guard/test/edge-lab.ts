@@ -110,7 +110,7 @@ export async function createEdgeLab(tag: string, opts: { allowlist: boolean }): 
       edge,
       process.execPath,
       '-e',
-      "require('node:net').createServer((s) => s.end('minecraft ' + s.remoteAddress + '\\n')).listen(25565, () => console.log('listening'))",
+      "require('node:net').createServer((s) => s.end('minecraft ' + s.remoteAddress + '\\n')).listen(25565, '0.0.0.0', () => console.log('listening'))",
     ],
     { label: 'tcp-25565' },
   );
