@@ -19,6 +19,8 @@ import {
 // "host" namespace under labctl's real host ruleset, a WAN namespace probes through the DNAT.
 
 const INTERVAL_MS = 1000;
+// "Within one interval" is measured from outside with nft listings that take their own time on a
+// busy machine: the bound is the interval plus 1 s of slack.
 const BASE_S = 20;
 let lab: EdgeLab;
 let config: string;
@@ -129,7 +131,7 @@ describe("bans from Caddy's log (real Caddy, real nft, namespaces)", () => {
       timeoutMs: 5_000,
       what: 'the ban back after a flush',
     });
-    expect(Date.now() - at).toBeLessThanOrEqual(INTERVAL_MS + 500);
+    expect(Date.now() - at).toBeLessThanOrEqual(INTERVAL_MS + 1000);
     expect(await curlFrom(lab, CLIENT_A, '/after-flush', 2)).toBe(0);
   });
 
@@ -144,7 +146,7 @@ describe("bans from Caddy's log (real Caddy, real nft, namespaces)", () => {
       timeoutMs: 5_000,
       what: 'the ban back after a restart',
     });
-    expect(Date.now() - ready).toBeLessThanOrEqual(INTERVAL_MS + 500);
+    expect(Date.now() - ready).toBeLessThanOrEqual(INTERVAL_MS + 1000);
     expect(await curlFrom(lab, CLIENT_A, '/after-restart', 2)).toBe(0);
     expect(await bans()).toEqual([first]);
   });
