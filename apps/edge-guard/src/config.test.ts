@@ -32,7 +32,14 @@ describe('config', () => {
     expect(config.ddns).toBeUndefined();
   });
 
+  it('ban lengths and memories are log-time spans, not timers: they may pass the 24-day timer limit', () => {
+    const config = parseGuardConfig('log: /a\nbans: { max: 30d, forget_after: 365d }\n');
+    expect(config.bans.max).toBe(30 * 86_400_000);
+    expect(config.bans.forget_after).toBe(365 * 86_400_000);
+  });
+
   it.each([
+    ['log: /a\nbans: { forget_after: 400d }\n', /bans\.forget_after: 400d is longer than the maximum/],
     ['log: relative.log\n', /log: expected an absolute path/],
     ['log: /a\nnever_ban: { lab: [10.0.0.0/33] }\n', /never_ban\.lab\.0: expected an address or CIDR/],
     ['log: /a\nbogus: 1\n', /bogus: unknown key/],

@@ -3,6 +3,7 @@ import { ConfigError, type ConfigIssue, commonEnvShape, duration, loadYamlConfig
 import { z } from 'zod';
 import { parseCidr } from './address.js';
 import { DEFAULT_RULES, ruleSchema } from './rules.js';
+import { DAY, span } from './span.js';
 
 export const envSchema = z.object({
   ...commonEnvShape,
@@ -55,10 +56,10 @@ export const configSchema = z.strictObject({
     .prefault({}),
   bans: z
     .strictObject({
-      base: duration({ min: 1_000, max: 30 * 86_400_000 }).prefault('10m'),
+      base: span(1_000, 30 * DAY).prefault('10m'),
       factor: z.number().min(1).max(100).default(4),
-      max: duration({ min: 1_000, max: 30 * 86_400_000 }).prefault('7d'),
-      forget_after: duration({ min: 1_000, max: 365 * 86_400_000 }).prefault('30d'),
+      max: span(1_000, 30 * DAY).prefault('7d'),
+      forget_after: span(1_000, 365 * DAY).prefault('30d'),
     })
     .prefault({}),
   rules: z
@@ -79,12 +80,12 @@ export const configSchema = z.strictObject({
       names: z.array(hostName).min(1).max(200),
       /** DNS servers to ask (default: the system's). */
       servers: z.array(dnsServer).optional(),
-      ttl_min: duration({ min: 1_000, max: 86_400_000 }).prefault('30s'),
-      ttl_max: duration({ min: 1_000, max: 86_400_000 }).prefault('1h'),
+      ttl_min: span(1_000, DAY).prefault('30s'),
+      ttl_max: span(1_000, DAY).prefault('1h'),
       /** How long the last known addresses of a name stay admitted while DNS fails. */
-      grace: duration({ min: 1_000, max: 30 * 86_400_000 }).prefault('6h'),
+      grace: span(1_000, 30 * DAY).prefault('6h'),
       /** Each admitted element's nft timeout: a dead daemon fails closed after this. */
-      element_timeout: duration({ min: 2_000, max: 86_400_000 }).prefault('15m'),
+      element_timeout: span(2_000, DAY).prefault('15m'),
       query_timeout: duration({ min: 100, max: 60_000 }).prefault('3s'),
     })
     .optional(),

@@ -2,6 +2,7 @@ import { duration } from '@homelab/core';
 import { z } from 'zod';
 import type { BucketLimit } from './bucket.js';
 import type { AccessEvent } from './caddy-log.js';
+import { DAY, span } from './span.js';
 
 const RULE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
@@ -54,7 +55,7 @@ export const ruleSchema = z.strictObject({
   per_address: limitSchema,
   per_prefix64: limitSchema.optional(),
   /** Overrides the first ban time of this rule. */
-  ban: duration({ min: 1_000, max: 30 * 86_400_000 }).optional(),
+  ban: span(1_000, 30 * DAY).optional(),
 });
 
 export type RuleInput = z.input<typeof ruleSchema>;
