@@ -60,6 +60,8 @@ export const envSchema = z.object({
   BACKUP_RESUME_TIMEOUT: duration({ min: 100 }).default(30_000),
   BACKUP_BORG_TIMEOUT: duration({ min: 1_000 }).default(6 * 3_600_000),
   BACKUP_LOCK_WAIT: duration({ max: 3_600_000 }).default(30_000),
+  BACKUP_VERIFY: z.enum(['after-run', 'daily', 'off']).default('off'),
+  BACKUP_VERIFY_DIR: absPath.optional(),
   BACKUP_BORG_BIN: z.string().default('borg'),
   BACKUP_RSYNC_BIN: z.string().default('rsync'),
   BORG_REPO: z.string().min(1),
@@ -95,6 +97,8 @@ export interface Settings {
   borgBin: string;
   rsyncBin: string;
   borg: { repo: string; passphrase?: string; passcommand?: string; hostId: string };
+  /** BACKUP_VERIFY and the parent of its scratch folders. */
+  verify: { mode: 'after-run' | 'daily' | 'off'; scratchDir: string };
 }
 
 export interface LoadedSettings {
@@ -126,6 +130,16 @@ export function toSettings(c: EnvConfig): Settings {
   if (staging && (within(staging, source) || within(source, staging))) {
     issues.push({ key: 'BACKUP_STAGING', problem: `${staging} overlaps the world ${source}`, expected: 'a folder outside the world' });
   }
+  const stateDir = resolve(c.BACKUP_STATE_DIR);
+  const scratchDir = resolve(c.BACKUP_VERIFY_DIR ?? `${stateDir}/verify`);
+  for (const [what, path] of [
+    ['the world', source],
+    ['the staging folder', staging],
+  ] as const) {
+    if (path && (within(scratchDir, path) || within(path, scratchDir))) {
+      issues.push({ key: 'BACKUP_VERIFY_DIR', problem: `${scratchDir} overlaps ${what} ${path}`, expected: 'a folder of its own' });
+    }
+  }
   if (c.BORG_PASSPHRASE !== undefined && c.BORG_PASSCOMMAND !== undefined) {
     issues.push({ key: 'BORG_PASSCOMMAND', problem: 'both BORG_PASSPHRASE and BORG_PASSCOMMAND are set', expected: 'only one of them' });
   }
@@ -144,7 +158,7 @@ export function toSettings(c: EnvConfig): Settings {
     rcon: { target, password: c.BACKUP_RCON_PASSWORD ?? '', timeoutMs: c.BACKUP_RCON_TIMEOUT },
     source,
     staging,
-    stateDir: resolve(c.BACKUP_STATE_DIR),
+    stateDir,
     schedule: c.BACKUP_SCHEDULE,
     checkSchedule: c.BACKUP_CHECK_SCHEDULE,
     timeZone: c.BACKUP_TZ,
@@ -162,6 +176,7 @@ export function toSettings(c: EnvConfig): Settings {
     borgBin: c.BACKUP_BORG_BIN,
     rsyncBin: c.BACKUP_RSYNC_BIN,
     borg: { repo: c.BORG_REPO, passphrase: c.BORG_PASSPHRASE, passcommand: c.BORG_PASSCOMMAND, hostId: c.BORG_HOST_ID },
+    verify: { mode: c.BACKUP_VERIFY, scratchDir },
   };
 }
 
@@ -212,6 +227,12 @@ export const envDocs: EnvDoc[] = [
   },
   { name: 'BACKUP_BORG_TIMEOUT', description: 'timeout of each borg command', default: '6h' },
   { name: 'BACKUP_LOCK_WAIT', description: 'borg --lock-wait', default: '30s' },
+  {
+    name: 'BACKUP_VERIFY',
+    description: 'verify the archive after each successful run (after-run), after the first one each day (daily), or off',
+    default: 'off',
+  },
+  { name: 'BACKUP_VERIFY_DIR', description: 'where verify extracts archives (scratch, removed after)', default: 'BACKUP_STATE_DIR/verify' },
   { name: 'BACKUP_BORG_BIN', description: 'borg executable', default: 'borg' },
   { name: 'BACKUP_RSYNC_BIN', description: 'rsync executable', default: 'rsync' },
   ...commonEnvDocs,

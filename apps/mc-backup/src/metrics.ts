@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { BackupState, RunRecord } from './state.js';
+import { createVerifyMetrics } from './verify/metrics.js';
 
 /** The metrics of DESIGN.md 3.4: last success, duration, freeze window, archive sizes. */
 export function createBackupMetrics(registry: Registry) {
@@ -27,6 +28,7 @@ export function createBackupMetrics(registry: Registry) {
   for (const status of ['success', 'failure', 'aborted']) runs.inc({ status }, 0);
 
   return {
+    verify: createVerifyMetrics(registry),
     /** Sets the gauges from the persisted state (at start, so a restart keeps the last values). */
     fromState(state: BackupState) {
       paused.set(state.paused ? 1 : 0);
