@@ -22,6 +22,7 @@ const EXPECTED: Record<string, string> = {
   'git-ssh': 'git-shell',
   'git-web': 'cgit-config',
   'zfs-backup': 'zfs-agent',
+  'zfs-ssh': 'sftp-config',
   'vpn-edge': 'wg-agent',
 };
 // Images of a tool alone (no app of ours, no bundle), and the app whose `image` task also builds them.
@@ -76,9 +77,9 @@ describe('containerfiles', () => {
     }
   });
 
-  it('runs only zfs-backup (/dev/zfs) and vpn-edge (/dev/net/tun) as root', () => {
+  it('runs only zfs-backup (/dev/zfs), zfs-ssh (sshd chroots and switches users) and vpn-edge (/dev/net/tun) as root', () => {
     const root = files.filter((f) => /^(root|0)\b/.test(lastUser(f.runtime)?.getArgumentsContent() ?? ''));
-    expect(root.map((f) => f.image)).toEqual(['vpn-edge', 'zfs-backup']);
+    expect(root.map((f) => f.image)).toEqual(['vpn-edge', 'zfs-backup', 'zfs-ssh']);
   });
 
   it('runtime base: pinned Alpine, nodejs and tini from apk, non-root user, /tmp 1777, the probe, a healthcheck', () => {

@@ -50,6 +50,8 @@ export function substituteTools(): RootfsTools {
       '/usr/bin/ssh-keygen': '/usr/bin/ssh-keygen',
       // The ssh client: the test logs in from inside the container (it has no network).
       '/usr/bin/ssh': '/usr/bin/ssh',
+      // The sftp client: zfs-ssh's smoke test edits over sftp from inside the container.
+      '/usr/bin/sftp': '/usr/bin/sftp',
       // rproxy-edge (Alpine's caddy is /usr/sbin/caddy) and vpn-edge (wireguard-go, wg, nft, ip).
       '/usr/bin/caddy': '/usr/sbin/caddy',
       '/usr/bin/wireguard-go': '/usr/bin/wireguard-go',
