@@ -263,7 +263,11 @@ export const envDocs: EnvDoc[] = [
     description: 'after-leave: back up this long after the last player left or the server started',
     default: '10m',
   },
-  { name: 'BACKUP_MIN_INTERVAL', description: 'after-leave: at least this long between the starts of two presence backups (0s: no minimum)', default: '1h' },
+  {
+    name: 'BACKUP_MIN_INTERVAL',
+    description: 'after-leave: at least this long between the starts of two presence backups (0s: no minimum)',
+    default: '1h',
+  },
   {
     name: 'BACKUP_VERIFY',
     description: 'verify the archive after each successful run (after-run), after the first one each day (daily), or off',
