@@ -1,8 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { ConfigError, type SidecarIo, UsageError } from '@homelab/core';
 import { formatIssue, type LabIssue } from './issues.js';
 import { parseLab, readLabText } from './load.js';
 import { checkLab } from './rules.js';
 import type { Lab } from './schema.js';
+import { checkVpnPeers } from './vpn-peers.js';
 import type { NetnsOptions, NetnsSource } from './wire/netns.js';
 
 export const DEFAULT_LAB = 'lab/lab.yaml';
@@ -16,12 +19,26 @@ export async function loadChecked(file: string, io: Pick<SidecarIo, 'stderr'>): 
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
   const parsed = parseLab(text, file);
-  const issues: LabIssue[] = parsed.ok ? checkLab(parsed.lab) : parsed.issues;
+  const issues: LabIssue[] = parsed.ok ? [...checkLab(parsed.lab), ...(await peerIssues(parsed.lab, file))] : parsed.issues;
   if (issues.length > 0) {
     for (const issue of issues) io.stderr(`${file}: ${formatIssue(issue)}\n`);
     throw new ConfigError([{ key: file, problem: `${issues.length} problem(s), see above` }]);
   }
   return (parsed as { lab: Lab }).lab;
+}
+
+/** The VPN peers file (vpn.peers_file, relative to the lab file) when it exists; none is no issue. */
+async function peerIssues(lab: Lab, file: string): Promise<LabIssue[]> {
+  if (!lab.vpn.peers_file) return [];
+  const path = resolve(dirname(file), lab.vpn.peers_file);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    return [{ entry: 'vpn.peers_file', problem: `cannot read ${path}: ${(error as Error).message}` }];
+  }
+  return checkVpnPeers(lab, text, path);
 }
 
 export function netnsOptions(flags: Record<string, unknown>): NetnsOptions {

@@ -20,12 +20,14 @@ import { type BackupMetrics, createBackupMetrics } from './metrics.js';
 import { createWebhookNotifier, type Notifier, noNotifier } from './notify.js';
 import { childMarker, findOrphans, stopProcesses } from './orphans.js';
 import type { ArchiveInfo, RconConnector, StateStore } from './ports.js';
+import { createPresenceService } from './presence/service.js';
 import { createRconConnector } from './rcon-adapter.js';
 import { backupFreshness, savingResumed } from './readiness.js';
 import { type KeepRule, planRetention } from './retention.js';
 import { createRsyncStager } from './rsync.js';
 import { type ResumeResult, resumeIfPaused, runBackup } from './sequence.js';
 import { createStateStore, type RunRecord } from './state.js';
+import { postWebhook } from './verify/notify.js';
 import { createVerifyService } from './verify/service.js';
 
 /** Another mc-backup holds the run lock: a second backup is refused, never queued. */
@@ -103,6 +105,30 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
       notifyUrl: settings.notify?.url,
     },
     { extract: (a, d, s) => borg.extract(a, d, s), list: (s) => borg.list(s), clock, log, metrics: metrics?.verify },
+  );
+  const presence = createPresenceService(
+    { ...settings.presence, stateDir: settings.stateDir, rconTimeoutMs: settings.rcon.timeoutMs },
+    {
+      connector: deps.connector,
+      readState: () => state.read(),
+      clock,
+      log,
+      onSkip: async (reason) => {
+        metrics?.skipped();
+        if (settings.notify?.on === 'always') {
+          const body = {
+            source: 'mc-backup',
+            event: 'skip',
+            repository: settings.borg.repo,
+            trigger: 'scheduled',
+            status: 'skipped',
+            reason,
+            at: clock.now(),
+          };
+          await postWebhook(settings.notify.url, body, log);
+        }
+      },
+    },
   );
   const resumeOpts = { commandTimeoutMs: settings.rcon.timeoutMs, resumeTimeoutMs: settings.resumeTimeoutMs };
   const seqDeps = { connector: deps.connector, state, clock, log: log.child({ component: 'sequence' }) };
@@ -218,6 +244,7 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
 
     list,
     verifier,
+    presence,
 
     /** `mc-backup verify`: extract an archive (or `latest`) into scratch and read it as the game would. */
     async verify(archive: string, signal?: AbortSignal) {
@@ -283,7 +310,7 @@ export function buildMcBackup(deps: ServiceDeps<EnvConfig>): SidecarService {
   const readState = () => app.state.read();
   return {
     checks: {
-      backup: async () => backupFreshness(await readState(), deps.clock.now(), settings.maxAgeMs),
+      backup: async () => backupFreshness(await readState(), deps.clock.now(), settings.maxAgeMs, await app.presence.freshSince()),
       saving: async () => savingResumed(await readState()),
     },
     start: async () => {
