@@ -1,5 +1,6 @@
 import type { Clock, Logger } from '@homelab/core';
 import { errorMessage } from '@homelab/core';
+import { isBridgeNotConnected } from '@homelab/rcon';
 import type { ArchiveStats, Borg, Rcon, RconConnector, Stager, StageStats, StateStore } from './ports.js';
 import type { KeepCounts } from './retention.js';
 import type { RunRecord } from './state.js';
@@ -49,9 +50,6 @@ export class RconReplyError extends Error {
   override readonly name: string = 'RconReplyError';
 }
 
-/** The bridge's reply when its upstream server is down (rcon-bridge README): nothing went upstream. */
-const BRIDGE_NOT_CONNECTED = /^rcon-bridge: error: not connected/;
-
 export class ServerDownError extends RconReplyError {
   override readonly name = 'ServerDownError';
 }
@@ -89,7 +87,7 @@ export async function runBackup(deps: SequenceDeps, opts: SequenceOptions): Prom
     if (!rcon) throw new Error('no RCON connection');
     try {
       const reply = await rcon.command(text, { timeoutMs, signal: opts.signal });
-      if (BRIDGE_NOT_CONNECTED.test(reply)) throw new ServerDownError(reply.trim());
+      if (isBridgeNotConnected(reply)) throw new ServerDownError(reply.trim());
       if (FAILED_REPLY.test(reply)) throw new RconReplyError(`"${text}" was refused or failed: ${reply.trim()}`);
       return reply;
     } catch (err) {

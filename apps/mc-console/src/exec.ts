@@ -1,8 +1,5 @@
-import { RconClient } from '@homelab/rcon';
+import { parseBridgeReply, RconClient } from '@homelab/rcon';
 import type { ConsoleConfig } from './config.js';
-
-/** Replies the bridge writes itself (refusals, upstream errors) start with this. */
-const BRIDGE_REPLY_PREFIX = 'rcon-bridge: ';
 
 export interface ExecResult {
   reply: string;
@@ -21,7 +18,8 @@ export async function execOnce(config: ConsoleConfig, command: string): Promise<
   try {
     await rcon.connect();
     const reply = await rcon.command(command);
-    return { reply, code: reply.startsWith(BRIDGE_REPLY_PREFIX) ? 1 : 0 };
+    // The bridge's own replies (refusals, upstream errors) are failures; the server's are output.
+    return { reply, code: parseBridgeReply(reply) ? 1 : 0 };
   } finally {
     await rcon.close();
   }

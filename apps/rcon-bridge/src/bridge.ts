@@ -1,12 +1,12 @@
 import type { Lifecycle, Logger, ProcessRunner } from '@homelab/core';
-import { isRconError, RconClient, RconServer } from '@homelab/rcon';
+import { bridgeError, bridgeRefusal, isRconError, RconClient, RconServer } from '@homelab/rcon';
 import type { Registry } from 'prom-client';
 import type { BridgeConfig } from './config.js';
 import { followFile } from './log-file-follow.js';
 import { LogHub } from './log-hub.js';
 import { LogServer } from './log-server.js';
 import { createBridgeMetrics } from './metrics.js';
-import { BRIDGE_REPLY_PREFIX, backupRefusal } from './policy.js';
+import { backupRefusal } from './policy.js';
 import { type ChildExit, Supervisor } from './supervisor.js';
 import { updateWorktree } from './worktree.js';
 
@@ -81,10 +81,12 @@ export function createBridge(deps: BridgeDeps): Bridge {
     new RconServer({
       password: config.BRIDGE_SOCKET_PASSWORD,
       handle: (command, ctx) => forward(socket, command, ctx.signal),
-      errorReply: (error) => `${BRIDGE_REPLY_PREFIX}error: ${error instanceof Error ? error.message : String(error)}`,
+      errorReply: (error) => bridgeError(error instanceof Error ? error.message : String(error)),
       tooLargeReply: (bytes, max) => {
         metrics.commands.inc({ socket, outcome: 'refused' });
-        return `${BRIDGE_REPLY_PREFIX}refused: a request of ${bytes} bytes is over the ${max}-byte limit of the Minecraft RCON server; nothing was sent to the server`;
+        return bridgeRefusal(
+          `a request of ${bytes} bytes is over the ${max}-byte limit of the Minecraft RCON server; nothing was sent to the server`,
+        );
       },
       log: log.child({ component: `socket-${socket}` }),
     });

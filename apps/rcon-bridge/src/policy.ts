@@ -1,8 +1,7 @@
+import { bridgeRefusal } from '@homelab/rcon';
+
 /** Commands the restricted (backup) socket lets through: what a backup and its notices need. */
 export const BACKUP_ALLOWED = ['save-off', 'save-on', 'save-all', 'say', 'tellraw', 'list'] as const;
-
-/** The prefix of every reply the bridge writes itself (refusals, errors): clients can tell them apart. */
-export const BRIDGE_REPLY_PREFIX = 'rcon-bridge: ';
 
 /** Pure: null when the command may go upstream from the backup socket, else the refusal text. */
 export function backupRefusal(command: string): string | null {
@@ -20,6 +19,5 @@ export function backupRefusal(command: string): string | null {
 }
 
 function refusal(command: string, why: string): string {
-  const shown = command.length > 60 ? `${command.slice(0, 60)}...` : command;
-  return `${BRIDGE_REPLY_PREFIX}refused "${shown}": ${why}; nothing was sent to the server`;
+  return bridgeRefusal(`${why}; nothing was sent to the server`, command);
 }

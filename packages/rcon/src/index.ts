@@ -1,3 +1,4 @@
+export * from './bridge-reply.js';
 export * from './client.js';
 export * from './codec.js';
 export * from './errors.js';
