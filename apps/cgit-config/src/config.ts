@@ -1,5 +1,5 @@
 import { type ConfigIssue, commonEnvShape, configValues, duration, type EnvDoc, type SidecarEnv } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RenderTargets } from './render.js';
 import { type CgitrcSettings, defaultCgitrcSettings } from './render-cgitrc.js';
 import { defaultLighttpdSettings, type LighttpdSettings } from './render-lighttpd.js';

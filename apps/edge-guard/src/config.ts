@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { ConfigError, type ConfigIssue, commonEnvShape, duration, loadYamlConfig, parseYamlConfig } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseCidr } from './address.js';
 import { DEFAULT_RULES, ruleSchema } from './rules.js';
 import { DAY, span } from './span.js';

@@ -1,7 +1,7 @@
 import { appendFile, rename, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeTempDir, removeTempDirs } from '@homelab/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeTempDir, removeTempDirs } from '../../../packages/testkit/src/index.js';
 import { createFollower, type FollowerOptions } from './follower.js';
 
 afterAll(removeTempDirs);

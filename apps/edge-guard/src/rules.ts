@@ -1,5 +1,5 @@
 import { duration } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BucketLimit } from './bucket.js';
 import type { AccessEvent } from './caddy-log.js';
 import { DAY, span } from './span.js';

@@ -1,5 +1,5 @@
 import { DURATION_FORM, formatDuration, parseDuration } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DAY = 86_400_000;
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createStateFile, type StateFile } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseTarget } from './address.js';
 
 const target = z.string().refine((t) => parseTarget(t) === t, 'expected a canonical address or IPv6 /64');

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { netnsPrefix, removeNetnses, removeTempDirs, sleep, stopAllProcesses, waitFor } from '@homelab/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { netnsPrefix, removeNetnses, removeTempDirs, sleep, stopAllProcesses, waitFor } from '../../../packages/testkit/src/index.js';
 import {
   CLIENT_A,
   CLIENT_B,

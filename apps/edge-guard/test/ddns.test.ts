@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   netnsPrefix,
   removeNetnses,
@@ -10,7 +9,8 @@ import {
   stopAllProcesses,
   type TestProcess,
   waitFor,
-} from '../../../packages/testkit/src/index.js';
+} from '@homelab/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_A, CLIENT_B, createEdgeLab, type EdgeLab, type Guard, nsRun, setElements, startGuard, tcpFrom } from './edge-lab.js';
 
 // Acceptance: the DDNS allowlist with a real DNS server (dnsmasq) in the WAN namespace, labctl's

@@ -3,17 +3,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  appBundle,
-  createNetns,
-  httpRequest,
-  ip,
-  makeTempDir,
-  repoRoot,
-  startProcess,
-  type TestProcess,
-  waitFor,
-} from '../../../packages/testkit/src/index.js';
+import { appBundle, createNetns, httpRequest, ip, makeTempDir, repoRoot, startProcess, type TestProcess, waitFor } from '@homelab/testkit';
 import { parseLab } from '../../labctl/src/load.js';
 import { hostRuleset } from '../../labctl/src/render/nft.js';
 

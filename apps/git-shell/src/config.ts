@@ -1,5 +1,5 @@
 import { configValues, type EnvDoc, type SidecarEnv } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const schema = z.object({
   LOG_LEVEL: configValues.logLevel().default('warn'),

@@ -1,5 +1,5 @@
 import { configValues, type EnvDoc, type SidecarEnv } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** labctl's own settings are its arguments and flags; the env only sets the log level. */
 export const envSchema = z.object({ LOG_LEVEL: configValues.logLevel().default('silent') });

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { labRaw, labText, loadLab } from '../test/lab-file.js';
 import { formatIssue } from './issues.js';
 import { parseLab } from './load.js';
 import { checkLab } from './rules.js';
-import { labRaw, labText, loadLab } from './test-support.js';
 
 const issuesOf = (raw: unknown) => {
   const parsed = parseLab(JSON.stringify(raw));

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The lab's topology as data: the schema of lab/lab.yaml. Unknown keys are refused everywhere. */
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadLab } from './test-support.js';
+import { loadLab } from '../test/lab-file.js';
 import { checkVpnPeers } from './vpn-peers.js';
 
 const lab = loadLab();

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { inSubnet, intToIp, ipToInt, networkOf } from './ipv4.js';
 import type { LabIssue } from './issues.js';
 import { vpnDestinations, vpnServerAddress } from './render/wg-agent.js';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeTempDir, removeTempDirs } from '@homelab/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { makeTempDir, removeTempDirs } from '../../../packages/testkit/src/index.js';
 import { labctl, repoRoot } from './lab-netns.js';
 
 afterAll(removeTempDirs);

@@ -4,8 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createNetns, ip } from '@homelab/testkit';
 import { parse, stringify } from 'yaml';
-import { createNetns, ip } from '../../../packages/testkit/src/netns.js';
 
 /** Test support: the committed lab wired into named namespaces, plus a WAN client namespace. */
 

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createNetns, makeTempDir, netnsPrefix, removeNetnses, removeTempDirs } from '@homelab/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNetns, makeTempDir, netnsPrefix, removeNetnses, removeTempDirs } from '../../../packages/testkit/src/index.js';
 import { labctlBin, ping, repoRoot } from './lab-netns.js';
 
 // `--netns-from podman` for real: three podman containers (a static busybox imported as an image,

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createNetns, makeTempDir, netnsPrefix, removeNetnses, removeTempDirs } from '@homelab/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNetns, makeTempDir, netnsPrefix, removeNetnses, removeTempDirs } from '../../../packages/testkit/src/index.js';
 import { labctl, repoRoot } from './lab-netns.js';
 
 // Every rendered file goes through the real tool that will read it.

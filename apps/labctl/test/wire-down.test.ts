@@ -1,5 +1,5 @@
+import { makeTempDir, netnsPrefix, removeNetnses, removeTempDirs } from '@homelab/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeTempDir, netnsPrefix, removeNetnses, removeTempDirs } from '../../../packages/testkit/src/index.js';
 import { createTestLab, labctl, linkedEnds, nsRun, type TestLab } from './lab-netns.js';
 
 afterAll(async () => {

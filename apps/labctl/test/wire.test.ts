@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   makeTempDir,
   netnsPrefix,
@@ -11,7 +10,8 @@ import {
   stopAllProcesses,
   type TestProcess,
   waitFor,
-} from '../../../packages/testkit/src/index.js';
+} from '@homelab/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batch, createTestLab, labctl, nsRun, ping, repoRoot, type TestLab, WAN_CLIENT_IP, WAN_HOST_IP } from './lab-netns.js';
 
 // The whole lab in real namespaces: one per container, one for the host, one for a WAN client.

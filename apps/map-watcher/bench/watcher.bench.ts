@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { httpRequest, reportBench, sleep, waitFor } from '../../../packages/testkit/src/index.js';
+import { httpRequest, reportBench, sleep, waitFor } from '@homelab/testkit';
 
 const root = process.env.HOMELAB_REPO_ROOT ?? process.cwd();
 const bundle = join(root, 'apps/map-watcher/dist/main.js');

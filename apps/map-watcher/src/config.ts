@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { type ConfigIssue, commonEnvShape, duration, type EnvDoc, loadSidecarEnv, type SidecarEnv } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ScheduleSettings } from './schedule.js';
 
 const absolutePath = () => z.string().refine((v) => isAbsolute(v), { message: 'expected an absolute path' });

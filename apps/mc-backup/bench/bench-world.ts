@@ -3,7 +3,7 @@
 // gigabyte is generated in seconds; verify still inflates and parses every chunk.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildRegion } from '../../../packages/testkit/src/index.js';
+import { buildRegion } from '@homelab/testkit';
 
 export const WORLD_BYTES = 1024 ** 3;
 export const REGION_BYTES = 2 * 1024 ** 2;

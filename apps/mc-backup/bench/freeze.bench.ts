@@ -13,7 +13,7 @@ import {
   startFakeMinecraft,
   startProcess,
   stopAllProcesses,
-} from '../../../packages/testkit/src/index.js';
+} from '@homelab/testkit';
 import { CHANGED, changeSome, generateWorld, REGIONS, WORLD_BYTES } from './bench-world.js';
 
 /** Backups measured per mode (after the first, full one); the table shows the medians. */

@@ -14,7 +14,7 @@ import {
   startFakeMinecraft,
   startProcess,
   stopAllProcesses,
-} from '../../../packages/testkit/src/index.js';
+} from '@homelab/testkit';
 import { generateWorld, REGIONS, WORLD_BYTES } from './bench-world.js';
 
 const ROUNDS = 3;

@@ -10,7 +10,7 @@ import {
   type SidecarEnv,
 } from '@homelab/core';
 import cron from 'node-cron';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Announce } from './sequence.js';
 
 export const DEFAULT_EXCLUDES = ['session.lock', '*.tmp', '*~'];

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createStateFile } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StateStore } from './ports.js';
 
 /** The summary of one run: persisted, shown by /healthz, sent to the webhook. */

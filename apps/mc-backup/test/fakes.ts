@@ -1,19 +1,8 @@
 /** Recording fakes of the sequence's ports, for unit tests. */
-import type { Clock } from '@homelab/core';
-import type { ArchiveInfo, ArchiveStats, Borg, CommandOptions, Rcon, RconConnector, Stager, StageStats } from '../ports.js';
-import { type KeepCounts, planRetention } from '../retention.js';
-import { type BackupState, initialState, memoryStateStore } from '../state.js';
-
-/** A clock whose time moves by 1 ms per reading and whose sleeps return at once (advancing time). */
-export class SteppingClock implements Clock {
-  constructor(public time = Date.parse('2026-06-01T04:00:00Z')) {}
-  now(): number {
-    return this.time++;
-  }
-  async sleep(ms: number): Promise<void> {
-    this.time += ms;
-  }
-}
+import { SteppingClock } from '@homelab/testkit';
+import type { ArchiveInfo, ArchiveStats, Borg, CommandOptions, Rcon, RconConnector, Stager, StageStats } from '../src/ports.js';
+import { type KeepCounts, planRetention } from '../src/retention.js';
+import { type BackupState, initialState, memoryStateStore } from '../src/state.js';
 
 export type Behaviour = string | Error | 'hang' | ((text: string) => string | Promise<string>);
 

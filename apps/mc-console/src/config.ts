@@ -1,5 +1,5 @@
 import { duration, type EnvDoc, type SidecarEnv } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const consoleEnvSchema = z.object({
   CONSOLE_SOCKET: z.string().startsWith('/', 'expected an absolute path').default('/run/rcon/rcon.sock'),

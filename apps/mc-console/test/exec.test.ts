@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appBundle, startProcess, useCleanup } from '@homelab/testkit';
+import { appBundle, startBridge, startProcess, useCleanup } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { startBridge } from '../../rcon-bridge/test/helpers.js';
 
 useCleanup();
 

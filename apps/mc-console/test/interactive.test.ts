@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { appBundle, startApp, useCleanup, waitFor } from '@homelab/testkit';
+import { appBundle, startApp, startBridge, useCleanup, waitFor } from '@homelab/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBridge } from '../../rcon-bridge/test/helpers.js';
 
 useCleanup();
 const tmuxSocket = `mcc-${process.pid}`;

@@ -1,5 +1,4 @@
 import type { SidecarDefinition } from '@homelab/core';
-import { Registry } from 'prom-client';
 import { build, prepareRuns } from './app.js';
 import { envDocs, envPrefixes, envSchema } from './config.js';
 
@@ -16,7 +15,7 @@ export const definition: SidecarDefinition<typeof envSchema> = {
     once: {
       summary: 'run GoAccess once now and publish the report, then exit (1 when the run fails)',
       run: async (deps) => {
-        const { run } = await prepareRuns({ ...deps, registry: new Registry() }, () => {});
+        const { run } = await prepareRuns(deps, () => {});
         await run({ startedAt: deps.clock.now(), reason: 'start', signal: new AbortController().signal });
         return 0;
       },

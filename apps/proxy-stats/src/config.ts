@@ -1,6 +1,6 @@
 import { isAbsolute, normalize } from 'node:path';
 import { ConfigError, type ConfigIssue, commonEnvShape, configValues, duration, type EnvDoc } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ScheduleSettings } from './schedule.js';
 
 /** Node timers overflow past ~24.8 days; no setting of ours needs more than a day. */

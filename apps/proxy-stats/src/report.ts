@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { RuntimeError } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const summarySchema = z.object({
   general: z.object({

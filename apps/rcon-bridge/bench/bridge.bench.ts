@@ -2,7 +2,7 @@
 // direct RCON to the same fake server, with 1 and 20 clients; idle RSS of the bridge.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RconClient } from '../../../packages/rcon/src/index.js';
+import { RconClient } from '@homelab/rcon';
 import {
   type BenchRow,
   makeTempDir,
@@ -13,7 +13,7 @@ import {
   startApp,
   startFakeMinecraft,
   stopAllProcesses,
-} from '../../../packages/testkit/src/index.js';
+} from '@homelab/testkit';
 
 const CLIENTS = 20;
 

@@ -1,5 +1,5 @@
 import { commonEnvShape, configValues, duration, type EnvDoc, type SidecarEnv } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const optionalPath = () => z.string().startsWith('/', 'expected an absolute path').optional();
 

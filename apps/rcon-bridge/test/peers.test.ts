@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { RconClient } from '@homelab/rcon';
-import { bigReplyText, useCleanup } from '@homelab/testkit';
+import { bigReplyText, socatTo, startBridge, upstreamConnections, upstreamTrouble, useCleanup } from '@homelab/testkit';
 import { Rcon } from 'rcon-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { socatTo, startBridge, upstreamConnections, upstreamTrouble } from './helpers.js';
 
 useCleanup();
 const closers: (() => Promise<unknown>)[] = [];

@@ -1,7 +1,6 @@
 import { RconClient } from '@homelab/rcon';
-import { startProcess, useCleanup, waitFor } from '@homelab/testkit';
+import { startBridge, startProcess, useCleanup, waitFor } from '@homelab/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBridge } from './helpers.js';
 
 useCleanup();
 const closers: (() => Promise<unknown>)[] = [];

@@ -1,8 +1,6 @@
 import { RconClient } from '@homelab/rcon';
-import { RawPeer } from '@homelab/rcon/testing';
-import { useCleanup, waitFor } from '@homelab/testkit';
+import { RawPeer, startBridge, upstreamConnections, upstreamTrouble, useCleanup, waitFor } from '@homelab/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBridge, upstreamConnections, upstreamTrouble } from './helpers.js';
 
 useCleanup();
 const closers: (() => unknown)[] = [];

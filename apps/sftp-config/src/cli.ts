@@ -1,4 +1,4 @@
-import { createRunner, type SidecarDefinition, UsageError } from '@homelab/core';
+import { type SidecarDefinition, UsageError } from '@homelab/core';
 import { build } from './app.js';
 import { envDocs, envSchema } from './config.js';
 import { realFsProbe } from './fs-probe.js';
@@ -28,20 +28,21 @@ export const sftpConfigSidecar: SidecarDefinition<typeof envSchema> = {
       summary: 'the forced command of rsync users: runs `rsync --server` only, confined to --root',
       usage: 'rsync-gate --root DIR --access ro|rw [--rsync PATH]',
       needsConfig: false,
+      // stdout is rsync's protocol stream: nothing of ours may be written there, and no log line anywhere.
+      logTo: 'stderr',
+      logLevel: 'silent',
       flags: {
         root: { type: 'string', description: "the user's area (absolute)" },
         access: { type: 'string', description: 'ro (pull only) or rw' },
         rsync: { type: 'string', description: 'the rsync binary (default /usr/bin/rsync)' },
       },
-      run: ({ flags, env, io, log }) => {
+      run: ({ flags, env, io, runner }) => {
         const root = String(flags.root ?? '');
         const access = flags.access;
         const rsync = String(flags.rsync ?? '/usr/bin/rsync');
         if (checkAbsolutePath(root) !== undefined || root === '/') throw new UsageError('--root: expected an absolute path');
         if (access !== 'ro' && access !== 'rw') throw new UsageError('--access: expected ro or rw');
         if (checkAbsolutePath(rsync) !== undefined) throw new UsageError('--rsync: expected an absolute path');
-        // stdout is rsync's protocol stream: nothing of ours may be written there.
-        const runner = createRunner({ log: log.child({ component: 'rsync-gate' }, { level: 'silent' }) });
         return runGate({ root, access, rsync, command: env.SSH_ORIGINAL_COMMAND }, realFsProbe, runner, io.stderr);
       },
     },

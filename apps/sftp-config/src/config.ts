@@ -1,5 +1,5 @@
 import { commonEnvShape, configValues, duration, type EnvDoc } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkAbsolutePath, checkRelativePath, isWithin, parsePublicKey, RESERVED_USER_NAMES, USER_NAME } from './grammar.js';
 
 const absPath = () =>

@@ -5,11 +5,16 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createLogger, createRunner, type Runner } from '@homelab/core';
-import { reportBench } from '../../../packages/testkit/src/bench.js';
-import { createNetns, inNetns, removeNetnses } from '../../../packages/testkit/src/netns.js';
-import { startProcess, stopAllProcesses } from '../../../packages/testkit/src/process.js';
-import { removeTempDirs } from '../../../packages/testkit/src/temp-dir.js';
-import { waitFor } from '../../../packages/testkit/src/wait.js';
+import {
+  createNetns,
+  inNetns,
+  removeNetnses,
+  removeTempDirs,
+  reportBench,
+  startProcess,
+  stopAllProcesses,
+  waitFor,
+} from '@homelab/testkit';
 import { createApplier } from '../src/applier.js';
 import { serverSchema } from '../src/config.js';
 import { intToIpv4 } from '../src/grammar.js';

@@ -1,5 +1,5 @@
 import { commonEnvShape, duration } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { cidr, containerName, dnsEntry, endpoint, interfaceName, ipv4, isHostOf, parseCidr, peerName } from './grammar.js';
 
 /** Node timers overflow past 2^31-1 ms (about 24.8 days): every duration stays well below. */

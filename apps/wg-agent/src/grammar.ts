@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The strict grammar of every string that reaches a WireGuard config, an nft ruleset, a file name or

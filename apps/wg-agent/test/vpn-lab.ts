@@ -2,12 +2,18 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // Relative imports (not the package index, which pulls in vitest): the bench uses these helpers too.
-import { appBundle, repoRoot } from '../../../packages/testkit/src/app.js';
-
-import { createNetns, inNetns, ip, netnsPrefix } from '../../../packages/testkit/src/netns.js';
-import { startProcess, type TestProcess } from '../../../packages/testkit/src/process.js';
-import { makeTempDir } from '../../../packages/testkit/src/temp-dir.js';
-import { waitFor } from '../../../packages/testkit/src/wait.js';
+import {
+  appBundle,
+  createNetns,
+  inNetns,
+  ip,
+  makeTempDir,
+  netnsPrefix,
+  repoRoot,
+  startProcess,
+  type TestProcess,
+  waitFor,
+} from '@homelab/testkit';
 
 /**
  * The private hub as labctl wires it, in namespaces of the test: vpn-edge (the agent, labctl's

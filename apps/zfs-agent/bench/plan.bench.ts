@@ -3,7 +3,7 @@
 import { PassThrough } from 'node:stream';
 import type { ProcessRunner, RunResult } from '@homelab/core';
 import { silentLogger } from '@homelab/core';
-import { reportBench } from '../../../packages/testkit/src/index.js';
+import { reportBench } from '@homelab/testkit';
 import { type AgentConfig, parseConfig } from '../src/config.js';
 import { runCycle } from '../src/cycle.js';
 import { detectFeatures, LEGACY_FEATURES, type ZfsFeatures } from '../src/features.js';

@@ -3,10 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LockHeldError, ManualClock, silentLogger } from '@homelab/core';
+import { recordingRunner } from '@homelab/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fixture } from '../test/fixture.js';
 import { createAgent } from './app.js';
 import { parseConfig } from './config.js';
-import { fixture, recordingRunner } from './test-helpers.js';
 import { Zfs } from './zfs.js';
 
 const log = silentLogger();

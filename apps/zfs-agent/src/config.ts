@@ -1,5 +1,5 @@
 import { commonEnvShape, duration, type EnvDoc, loadYamlConfig, parseYamlConfig, type SidecarEnv, UsageError } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PERIODS, type Period } from './periods.js';
 import type { KeepCounts, Policy } from './retention.js';
 

@@ -1,9 +1,10 @@
 import { silentLogger } from '@homelab/core';
+import { recordingRunner } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
+import { fixture } from '../test/fixture.js';
 import { parseConfig } from './config.js';
 import { runCycle } from './cycle.js';
 import { detectFeatures, LEGACY_FEATURES } from './features.js';
-import { fixture, recordingRunner } from './test-helpers.js';
 import { Zfs } from './zfs.js';
 
 const openzfs = detectFeatures({ exitCode: 0, stdout: fixture('openzfs-version.txt') });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { fixture } from '../test/fixture.js';
 import { detectFeatures, LEGACY_FEATURES } from './features.js';
 import { listingCommand, parseGetOutput, parseHolds, parseListing, poolCapacity } from './inventory.js';
-import { fixture } from './test-helpers.js';
 
 const openzfs = detectFeatures({ exitCode: 0, stdout: fixture('openzfs-version.txt') });
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { fixture } from '../test/fixture.js';
 import { parseConfig } from './config.js';
 import { sendCommands } from './cycle.js';
 import { detectFeatures, LEGACY_FEATURES } from './features.js';
 import { type Inventory, listingCommand, parseListing } from './inventory.js';
 import { planCycle } from './planner.js';
-import { fixture } from './test-helpers.js';
 
 const openzfs = detectFeatures({ exitCode: 0, stdout: fixture('openzfs-version.txt') });
 const recorded = (): Inventory => parseListing(openzfs, listingCommand(openzfs, ['storage', 'backup']), fixture('openzfs-list.txt'));

@@ -1,7 +1,8 @@
 import { silentLogger } from '@homelab/core';
+import { recordingRunner } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
+import { fixture } from '../test/fixture.js';
 import { detectFeatures, LEGACY_FEATURES } from './features.js';
-import { fixture, recordingRunner } from './test-helpers.js';
 import { Zfs, ZfsUnavailableError } from './zfs.js';
 
 const openzfs = detectFeatures({ exitCode: 0, stdout: fixture('openzfs-version.txt') });

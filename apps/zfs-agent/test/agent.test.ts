@@ -1,16 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRunner, ManualClock, silentLogger } from '@homelab/core';
+import { appBundle, makeTempDir, removeTempDirs, startApp, startProcess, stopAllProcesses, waitFor } from '@homelab/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  appBundle,
-  makeTempDir,
-  removeTempDirs,
-  startApp,
-  startProcess,
-  stopAllProcesses,
-  waitFor,
-} from '../../../packages/testkit/src/index.js';
 import { createAgent } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { applyRetention, duePeriods } from '../src/retention.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { acquireLock } from '@homelab/core';
-import { waitFor } from '../../../packages/testkit/src/index.js';
+import { waitFor } from '@homelab/testkit';
 
 const exec = promisify(execFile);
 

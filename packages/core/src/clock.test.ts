@@ -21,4 +21,16 @@ describe('clocks', () => {
     controller.abort(new Error('stop'));
     await expect(sleeping).rejects.toThrow('stop');
   });
+
+  it('ManualClock.sleep rejects when aborted, before or while sleeping, and forgets the sleeper', async () => {
+    const clock = new ManualClock(0);
+    const controller = new AbortController();
+    const sleeping = clock.sleep(1_000, controller.signal);
+    expect(clock.pending).toBe(1);
+    controller.abort(new Error('stop'));
+    await expect(sleeping).rejects.toThrow('stop');
+    expect(clock.pending).toBe(0);
+    await expect(clock.sleep(10, controller.signal)).rejects.toThrow('stop');
+    expect(clock.pending).toBe(0);
+  });
 });

@@ -21,15 +21,37 @@ export const systemClock: Clock = {
     }),
 };
 
-/** A clock that moves only when told to; sleepers wake when `advance` passes their time. */
+/**
+ * A clock that moves only when told to; sleepers wake when `advance` passes their time. Like the
+ * system clock, a sleep rejects with the signal's reason as soon as its AbortSignal aborts.
+ */
 export class ManualClock implements Clock {
   private sleepers: { until: number; resolve: () => void }[] = [];
   constructor(private current = 0) {}
   now(): number {
     return this.current;
   }
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.sleepers.push({ until: this.current + ms, resolve }));
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const sleeper = {
+        until: this.current + ms,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.sleepers.push(sleeper);
+    });
+  }
+  /** Sleepers still waiting (for tests that check nothing was left behind). */
+  get pending(): number {
+    return this.sleepers.length;
   }
   set(time: number): void {
     this.current = time;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, type ConfigIssue, errorMessage } from './errors.js';
 
 export type ValidationResult<T> = { ok: true; config: T } | { ok: false; issues: ConfigIssue[] };

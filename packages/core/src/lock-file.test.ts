@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeTempDirSync, useCleanup } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { makeTempDirSync, useCleanup } from '../../testkit/src/index.js';
 import { LockHeldError } from './errors.js';
 
 import { acquireLock, isProcessAlive } from './lock-file.js';

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { makeTempDirSync, useCleanup } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { makeTempDirSync, useCleanup } from '../../testkit/src/index.js';
+import * as z from 'zod';
 import { loadEnvConfig } from './config.js';
 
 import { createLogger, scrub } from './logger.js';

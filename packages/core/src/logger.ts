@@ -2,8 +2,8 @@ import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'p
 
 export type { Logger } from 'pino';
 
-/** Field names whose values are always redacted, at any of the first two levels. */
-const SECRET_FIELDS = ['password', 'passphrase', 'secret', 'token', 'apiKey', 'authorization', 'RCON_PASSWORD', 'BORG_PASSPHRASE'];
+/** Generic field names always redacted (first two levels); each app adds its own secret env names via `secretFields`. */
+const SECRET_FIELDS = ['password', 'passphrase', 'secret', 'token', 'apiKey', 'authorization'];
 
 export interface LoggerSettings {
   name: string;

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
-import type { Registry } from 'prom-client';
-import type { z } from 'zod';
+import { Registry } from 'prom-client';
+import type * as z from 'zod';
 import { type CliSpec, type CommandContext, type CommandSpec, type EnvDoc, type FlagSpec, main } from './cli.js';
 import { type Clock, systemClock } from './clock.js';
 import { type LoadedConfig, loadEnvConfig } from './config.js';
@@ -60,11 +60,15 @@ export interface CommandDeps<C> {
    * is sent); for other commands it never aborts.
    */
   signal: AbortSignal;
+  /**
+   * Where the command's metrics go: a registry without default metrics that nobody serves (one-shot
+   * commands share code with the service); a service gets the one its health server serves.
+   */
+  registry: Registry;
 }
 
-/** A long-running service also gets the metrics registry and the lifecycle it registers stop hooks on. */
+/** A long-running service also gets the served metrics registry and the lifecycle it registers stop hooks on. */
 export interface ServiceDeps<C> extends CommandDeps<C> {
-  registry: Registry;
   lifecycle: Lifecycle;
 }
 
@@ -102,6 +106,8 @@ export interface SidecarCommand<C> {
   logTo?: 'stdout' | 'stderr';
   /** true: SIGTERM/SIGINT abort `deps.signal` and the command finishes its work safely. */
   stoppable?: boolean;
+  /** Overrides LOG_LEVEL for this command's logger and runner (e.g. `silent` where stderr is a protocol peer's). */
+  logLevel?: string;
   /** Returns the exit code (default 0). */
   run(deps: CommandDeps<C>): Promise<number | undefined> | number | undefined;
 }
@@ -163,11 +169,11 @@ export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, 
   type C = z.output<S>;
   const commands: Record<string, CommandSpec> = {};
 
-  const prepare = (ctx: CommandContext, needsConfig: boolean, logTo = def.logTo): CommandDeps<C> => {
+  const prepare = (ctx: CommandContext, needsConfig: boolean, logTo = def.logTo, logLevel?: string): CommandDeps<C> => {
     let config = undefined as C;
     let secretValues: string[] = [];
     if (needsConfig) ({ config, secretValues } = loadSidecarEnv(def.env, ctx.env));
-    const level = (config as CommonConfig | undefined)?.LOG_LEVEL ?? ctx.env.LOG_LEVEL ?? 'info';
+    const level = logLevel ?? (config as CommonConfig | undefined)?.LOG_LEVEL ?? ctx.env.LOG_LEVEL ?? 'info';
     const log = createLogger({
       name: def.name,
       level,
@@ -186,6 +192,7 @@ export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, 
       env: ctx.env,
       io: host.io,
       signal: new AbortController().signal,
+      registry: new Registry(),
     };
   };
 
@@ -210,7 +217,7 @@ export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, 
       usage: command.usage,
       flags: command.flags,
       run: async (ctx) => {
-        const deps = prepare(ctx, command.needsConfig !== false, command.logTo ?? def.logTo);
+        const deps = prepare(ctx, command.needsConfig !== false, command.logTo ?? def.logTo, command.logLevel);
         if (!command.stoppable) return command.run(deps);
         const lifecycle = createLifecycle({ log: deps.log, signals: host.stopSignals });
         try {

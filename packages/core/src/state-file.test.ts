@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeTempDirSync, useCleanup } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { makeTempDirSync, useCleanup } from '../../testkit/src/index.js';
+import * as z from 'zod';
 
 import { createStateFile } from './state-file.js';
 

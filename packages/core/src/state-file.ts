@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { writeFileAtomic } from './atomic-file.js';
 import { errorMessage, RuntimeError } from './errors.js';
 

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundleScript, makeTempDir, useCleanup } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { bundleScript, makeTempDir, useCleanup } from '../../testkit/src/index.js';
 import { writeFileAtomic } from '../src/atomic-file.js';
 
 useCleanup('all');

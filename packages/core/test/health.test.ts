@@ -1,8 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { httpRequest, makeTempDir, startProcess, useCleanup } from '@homelab/testkit';
 import { Counter } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { httpRequest, makeTempDir, startProcess, useCleanup } from '../../testkit/src/index.js';
 import { buildHealthApp, createMetricsRegistry, parseListen, startHealthServer } from '../src/health.js';
 
 useCleanup('all');

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundleScript, httpRequest, makeTempDir, startProcess, useCleanup, waitFor } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { bundleScript, httpRequest, makeTempDir, startProcess, useCleanup, waitFor } from '../../testkit/src/index.js';
 
 useCleanup('each');
 
@@ -9,7 +9,7 @@ const core = JSON.stringify(new URL('../src/index.ts', import.meta.url).pathname
 
 // A minimal sidecar built the way every app is: config with a *_FILE secret, logger, runService.
 const appSource = `
-import { z } from 'zod';
+import * as z from 'zod';
 import { commonEnvDocs, commonEnvShape, createLogger, loadEnvConfig, main, runService, configValues } from ${core};
 const schema = z.object({ ...commonEnvShape, DEMO_PASSWORD: z.string().min(8, 'expected at least 8 characters'), DEMO_PORT: configValues.port().default(25575) });
 main({

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { makeTempDir, useCleanup, waitFor } from '@homelab/testkit';
+import { makeTempDir, RawPeer, useCleanup, waitFor } from '@homelab/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RconClient } from '../src/client.js';
 import { RconServer } from '../src/server.js';
-import { RawPeer } from '../src/testing/raw-peer.js';
 
 useCleanup();
 const closers: (() => Promise<void>)[] = [];

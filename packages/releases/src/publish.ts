@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { copyFile, link, mkdir, open, readdir, readFile, readlink, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { RuntimeError, syncDir, writeFileAtomic } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BUILDING_PREFIX, fileSignature, releaseName } from './releases.js';
 
 /**

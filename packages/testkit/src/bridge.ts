@@ -10,7 +10,7 @@ import {
   startFakeMinecraft,
   startProcess,
   waitFor,
-} from '@homelab/testkit';
+} from './index.js';
 
 export interface BridgeSetup {
   mc: FakeMinecraft;

@@ -1,5 +1,6 @@
 export * from './app.js';
 export * from './bench.js';
+export * from './bridge.js';
 export * from './bundle.js';
 export * from './cleanup.js';
 export * from './fake-little-a-map/index.js';
@@ -8,5 +9,8 @@ export * from './http.js';
 export * from './netns.js';
 export * from './ports.js';
 export * from './process.js';
+export * from './raw-peer.js';
+export * from './recording-runner.js';
+export * from './stepping-clock.js';
 export * from './temp-dir.js';
 export * from './wait.js';

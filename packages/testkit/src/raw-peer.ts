@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { encodePacket, type Packet, PacketDecoder } from '../codec.js';
+import { encodePacket, type Packet, PacketDecoder } from '@homelab/rcon';
 
 /** A bare RCON peer for tests: writes exactly what it is told, collects every packet and the close. */
 export class RawPeer {

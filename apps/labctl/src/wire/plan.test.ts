@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { loadLab } from '../../test/lab-file.js';
 import { nftHash } from '../render/nft.js';
-import { loadLab } from '../test-support.js';
 import type { ObservedNs } from './observe.js';
 import { type DesiredNs, desiredState, planDown, planUp } from './plan.js';
 

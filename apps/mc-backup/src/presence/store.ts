@@ -1,5 +1,5 @@
 import { createStateFile } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const schema = z.object({
   version: z.literal(1),

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createStateFile, RuntimeError, writeFileAtomic } from '@homelab/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Manifest } from './manifest.js';
 
 /** Archive names that may become a file name: ours are PREFIX-<ISO time>; no slash, no leading dot. */

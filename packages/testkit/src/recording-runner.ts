@@ -1,12 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import type { ProcessRunner, RunOptions, RunResult } from '@homelab/core';
-
-/** Reads a recorded command output from test/fixtures. */
-export function fixture(name: string): string {
-  return readFileSync(fileURLToPath(new URL(`../test/fixtures/${name}`, import.meta.url)), 'utf8');
-}
+import { ExecError, type ProcessRunner, type RunOptions, type RunResult } from '@homelab/core';
 
 export interface RecordedCall {
   command: string;
@@ -28,7 +21,6 @@ export function recordingRunner(
       const partial = typeof handler?.result === 'function' ? handler.result() : (handler?.result ?? {});
       const result = { stdout: '', stderr: '', exitCode: 0, durationMs: 1, ...partial };
       if (result.exitCode !== 0 && !(opts?.okExitCodes ?? []).includes(result.exitCode)) {
-        const { ExecError } = await import('@homelab/core');
         throw new ExecError({
           command,
           args,

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { parseLab } from './load.js';
-import type { Lab } from './schema.js';
+import { parseLab } from '../src/load.js';
+import type { Lab } from '../src/schema.js';
 
 /** The committed lab file and helpers to derive broken copies of it (tests only). */
 export const LAB_PATH = fileURLToPath(new URL('../../../lab/lab.yaml', import.meta.url));
