@@ -32,7 +32,11 @@ main({
           log,
           healthListen: config.HEALTH_LISTEN,
           registry,
-          deadlineMs: config.BRIDGE_STOP_TIMEOUT + config.BRIDGE_KILL_TIMEOUT + 15_000,
+          deadlineMs:
+            config.BRIDGE_STOP_TIMEOUT +
+            config.BRIDGE_KILL_TIMEOUT +
+            15_000 +
+            (config.BRIDGE_STOP_COUNTDOWN === 'on' ? (config.BRIDGE_COUNTDOWN[0] ?? 0) : 0),
           checks: {
             upstream: () => ({
               ok: bridge.upstream.state === 'ready',
