@@ -1,4 +1,4 @@
-import { commonEnvDocs, commonEnvShape, configValues, duration, type EnvDoc, parseDuration } from '@homelab/core';
+import { commonEnvShape, configValues, duration, type EnvDoc, parseDuration, type SidecarEnv } from '@homelab/core';
 import { z } from 'zod';
 import { parseCountdownSteps } from './countdown.js';
 
@@ -44,8 +44,6 @@ export const bridgeEnvSchema = z.object({
 
 export type BridgeConfig = z.output<typeof bridgeEnvSchema>;
 
-export const bridgeEnvOptions = { prefixes: ['BRIDGE_', 'RCON_'], secrets: ['RCON_PASSWORD', 'BRIDGE_SOCKET_PASSWORD'] };
-
 export const bridgeEnvDocs: EnvDoc[] = [
   { name: 'RCON_HOST', description: 'upstream Minecraft RCON host', default: '127.0.0.1' },
   { name: 'RCON_PORT', description: 'upstream Minecraft RCON port', default: '25575' },
@@ -77,5 +75,11 @@ export const bridgeEnvDocs: EnvDoc[] = [
     description: 'on: SIGTERM runs the stop countdown first (skipped when nobody is online)',
     default: 'off',
   },
-  ...commonEnvDocs,
 ];
+
+export const bridgeEnv: SidecarEnv<typeof bridgeEnvSchema> = {
+  schema: bridgeEnvSchema,
+  prefixes: ['BRIDGE_', 'RCON_'],
+  secrets: ['RCON_PASSWORD', 'BRIDGE_SOCKET_PASSWORD'],
+  docs: bridgeEnvDocs,
+};
