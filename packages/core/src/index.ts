@@ -1,3 +1,4 @@
+export * from './attest.js';
 export * from './atomic-file.js';
 export * from './cli.js';
 export * from './clock.js';
