@@ -1,14 +1,12 @@
 import { resolve } from 'node:path';
-import { type CliSpec, ConfigError, createLogger, createRunner, type Runner, UsageError } from '@homelab/core';
-import { formatIssue, type LabIssue } from './issues.js';
-import { parseLab, readLabText } from './load.js';
+import { type CliSpec, createLogger, createRunner, type Runner, UsageError } from '@homelab/core';
+import { DEFAULT_LAB, loadChecked, netnsFlags, netnsOptions, wireFlags } from './cli-support.js';
+import { labCommands } from './lab/commands.js';
 import { diffRendered, renderAll, writeRendered } from './render/index.js';
-import { checkLab } from './rules.js';
-import { type Lab, labJsonSchema } from './schema.js';
-import type { NetnsOptions, NetnsSource } from './wire/netns.js';
+import { labJsonSchema } from './schema.js';
 import { formatStatus, labStatus, wireDown, wireUp } from './wire/wire.js';
 
-export const DEFAULT_LAB = 'lab/lab.yaml';
+export { DEFAULT_LAB };
 
 export interface LabctlIo {
   stdout: (text: string) => void;
@@ -17,49 +15,6 @@ export interface LabctlIo {
   runner?: Runner;
   logLevel?: string;
 }
-
-/** Reads, validates and checks a lab file; every issue printed on its own line, then exit 2. */
-async function loadChecked(file: string, io: LabctlIo): Promise<Lab> {
-  let text: string;
-  try {
-    text = await readLabText(file);
-  } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
-  }
-  const parsed = parseLab(text, file);
-  const issues: LabIssue[] = parsed.ok ? checkLab(parsed.lab) : parsed.issues;
-  if (issues.length > 0) {
-    for (const issue of issues) io.stderr(`${file}: ${formatIssue(issue)}\n`);
-    throw new ConfigError([{ key: file, problem: `${issues.length} problem(s), see above` }]);
-  }
-  return (parsed as { lab: Lab }).lab;
-}
-
-function netnsOptions(flags: Record<string, unknown>): NetnsOptions {
-  const source = (flags['netns-from'] as string | undefined) ?? 'podman';
-  if (source !== 'podman' && source !== 'named') throw new UsageError(`--netns-from: expected podman or named, got "${source}"`);
-  const prefix = (flags['netns-prefix'] as string | undefined) ?? 'lab-';
-  if (!/^[\w.-]{0,16}$/.test(prefix))
-    throw new UsageError(`--netns-prefix: expected at most 16 letters, digits, dots, dashes, got "${prefix}"`);
-  const podmanUser = flags['podman-user'] as string | undefined;
-  if (podmanUser !== undefined && !/^[a-z_][\w.-]*$/i.test(podmanUser))
-    throw new UsageError(`--podman-user: expected a user name, got "${podmanUser}"`);
-  const containerPrefix = flags['container-prefix'] as string | undefined;
-  if (containerPrefix !== undefined && !/^[\w.-]*$/.test(containerPrefix))
-    throw new UsageError(`--container-prefix: expected letters, digits, dots, dashes, got "${containerPrefix}"`);
-  return { source: source as NetnsSource, prefix, ...(podmanUser ? { podmanUser } : {}), ...(containerPrefix ? { containerPrefix } : {}) };
-}
-
-const netnsFlags = {
-  'netns-from': { type: 'string', description: 'where namespaces come from: podman (container PIDs) or named (/run/netns) [podman]' },
-  'netns-prefix': { type: 'string', description: 'netns names are <prefix><container> (and <prefix>host when named) [lab-]' },
-} as const;
-
-const wireFlags = {
-  ...netnsFlags,
-  'podman-user': { type: 'string', description: 'rootless podman: run podman inspect as this user (runuser -u USER)' },
-  'container-prefix': { type: 'string', description: 'podman container names are <prefix><container> [none]' },
-} as const;
 
 export function buildCli(io: LabctlIo): CliSpec {
   // Subprocess logs go to stderr (stdout is the command's output); failures expected while observing stay quiet by default.
@@ -154,6 +109,7 @@ export function buildCli(io: LabctlIo): CliSpec {
           return bad ? 1 : 0;
         },
       },
+      ...labCommands(io, runner),
       schema: {
         summary: 'print the JSON Schema of lab.yaml (lab/lab.schema.json is this output)',
         run: () => {
