@@ -60,6 +60,10 @@ const lighttpdSchema = z
     port,
     root: z.string().startsWith('/').default('/var/www/html'),
     no_cache_images: z.boolean().default(false).describe('send no-cache headers for image files (map tiles)'),
+    swapped_root: z
+      .boolean()
+      .default(false)
+      .describe('root is a symlink an atomic publisher swaps (proxy-stats): no stat cache, clients revalidate every page'),
   })
   .describe('the lighttpd config rendered for this container');
 

@@ -41,7 +41,7 @@ describe('labctl check', () => {
   it('accepts the committed lab.yaml', async () => {
     const r = await labctl(['check']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe('lab/lab.yaml: ok (17 containers, 15 links)\n');
+    expect(r.stdout).toBe('lab/lab.yaml: ok (18 containers, 16 links)\n');
   });
 
   it.each(variants)('gives one clear error and exit 2 for %s', async (_what, breakIt, message) => {

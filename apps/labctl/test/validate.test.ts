@@ -30,7 +30,7 @@ describe('rendered files', () => {
   it('every nftables ruleset passes nft -c -f in a fresh namespace', async () => {
     const ns = createNetns(`${netnsPrefix('v')}-nft`);
     const rulesets = files.filter((f) => f.startsWith('nftables/'));
-    expect(rulesets.length).toBe(15);
+    expect(rulesets.length).toBe(16);
     const failures: string[] = [];
     for (const f of rulesets) {
       await exec('ip', ['netns', 'exec', ns, 'nft', '-c', '-f', join(out, f)]).catch((e: { stderr: string }) =>
@@ -49,7 +49,12 @@ describe('rendered files', () => {
 
   it('the lighttpd configs pass lighttpd -tt', async () => {
     const confs = files.filter((f) => f.startsWith('lighttpd/'));
-    expect(confs).toEqual(['lighttpd/lbmt-darkroom.conf', 'lighttpd/lbmt-weblog.conf', 'lighttpd/mc-map.conf']);
+    expect(confs).toEqual([
+      'lighttpd/lbmt-darkroom.conf',
+      'lighttpd/lbmt-weblog.conf',
+      'lighttpd/mc-map.conf',
+      'lighttpd/reverse-proxy-stats.conf',
+    ]);
     for (const f of confs) {
       const r = await exec('lighttpd', ['-tt', '-f', join(out, f)]);
       expect(r.stderr, f).not.toMatch(/WARNING|ERROR/i);
@@ -70,6 +75,6 @@ describe('rendered files', () => {
           expect(line, f).toContain(flag);
       }
     }
-    expect(creates).toBe(17);
+    expect(creates).toBe(18);
   });
 });

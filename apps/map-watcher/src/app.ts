@@ -1,9 +1,8 @@
 import type { Clock, Logger, ReadinessCheck, Runner, ServiceContext } from '@homelab/core';
+import { Publisher, releaseLayout } from '@homelab/releases';
 import type { MapWatcherConfig } from './config.js';
 import { scheduleSettings } from './config.js';
 import { createMapMetrics } from './metrics.js';
-import { releaseLayout } from './publish.js';
-import { Publisher } from './publisher.js';
 import { createRenderJob, type LastRender } from './render.js';
 import { initialSchedule, needsInitialRender } from './schedule.js';
 import { RenderScheduler } from './scheduler.js';

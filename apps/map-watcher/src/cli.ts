@@ -1,12 +1,11 @@
 import { type CliSpec, createLogger, createRunner, runService, systemClock, UsageError } from '@homelab/core';
+import { Publisher, releaseLayout } from '@homelab/releases';
 import { Registry } from 'prom-client';
 import { createMapWatcher } from './app.js';
 import { envDocs, loadConfig } from './config.js';
 import { renderLighttpdConfig } from './lighttpd-config.js';
 import { createMapMetrics } from './metrics.js';
 import { preflight } from './preflight.js';
-import { releaseLayout } from './publish.js';
-import { Publisher } from './publisher.js';
 import { createRenderJob } from './render.js';
 
 export const NAME = 'map-watcher';

@@ -2,8 +2,8 @@ import { constants } from 'node:fs';
 import { access, lstat, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { delimiter, dirname, join } from 'node:path';
 import { ConfigError, type ConfigIssue, errorMessage } from '@homelab/core';
+import type { ReleaseLayout } from '@homelab/releases';
 import type { MapWatcherConfig } from './config.js';
-import type { ReleaseLayout } from './publish.js';
 
 /** The renderer's absolute path: a path is checked, a bare name is looked up on PATH. */
 export async function resolveExecutable(name: string, pathEnv: string | undefined): Promise<string | undefined> {

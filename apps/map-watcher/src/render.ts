@@ -1,6 +1,6 @@
 import { ExecError, type Logger, type Runner } from '@homelab/core';
+import type { Publisher } from '@homelab/releases';
 import type { MapMetrics } from './metrics.js';
-import type { Publisher } from './publisher.js';
 
 export interface LastRender {
   at: string;

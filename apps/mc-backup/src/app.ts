@@ -8,10 +8,13 @@ import type { BackupMetrics } from './metrics.js';
 import { type Notifier, noNotifier } from './notify.js';
 import { childMarker, findOrphans, stopProcesses } from './orphans.js';
 import type { ArchiveInfo, RconConnector, StateStore } from './ports.js';
+import { createPresenceService } from './presence/service.js';
 import { type KeepRule, planRetention } from './retention.js';
 import { createRsyncStager } from './rsync.js';
 import { type ResumeResult, resumeIfPaused, runBackup } from './sequence.js';
 import { createStateStore, type RunRecord } from './state.js';
+import { postWebhook } from './verify/notify.js';
+import { createVerifyService } from './verify/service.js';
 
 /** Another mc-backup holds the run lock: a second backup is refused, never queued. */
 export class BusyError extends RuntimeError {
@@ -78,6 +81,41 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
         now: () => clock.now(),
       })
     : undefined;
+  const verifier = createVerifyService(
+    {
+      ...settings.verify,
+      stateDir: settings.stateDir,
+      staging: settings.staging,
+      archivePrefix: settings.archivePrefix,
+      repo: settings.borg.repo,
+      notifyUrl: settings.notify?.url,
+    },
+    { extract: (a, d, s) => borg.extract(a, d, s), list: (s) => borg.list(s), clock, log, metrics: metrics?.verify },
+  );
+  const presence = createPresenceService(
+    { ...settings.presence, stateDir: settings.stateDir, rconTimeoutMs: settings.rcon.timeoutMs },
+    {
+      connector: deps.connector,
+      readState: () => state.read(),
+      clock,
+      log,
+      onSkip: async (reason) => {
+        metrics?.skipped();
+        if (settings.notify?.on === 'always') {
+          const body = {
+            source: 'mc-backup',
+            event: 'skip',
+            repository: settings.borg.repo,
+            trigger: 'scheduled',
+            status: 'skipped',
+            reason,
+            at: clock.now(),
+          };
+          await postWebhook(settings.notify.url, body, log);
+        }
+      },
+    },
+  );
   const resumeOpts = { commandTimeoutMs: settings.rcon.timeoutMs, resumeTimeoutMs: settings.resumeTimeoutMs };
   const seqDeps = { connector: deps.connector, state, clock, log: log.child({ component: 'sequence' }) };
 
@@ -145,7 +183,7 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
         log.info({ run: id, archive, trigger }, 'backup starting');
         metrics?.setPaused(false);
         const record = await runBackup(
-          { ...seqDeps, borg, stager },
+          { ...seqDeps, borg: { ...borg, create: verifier.recordingCreate((a, d, s) => borg.create(a, d, s)) }, stager },
           {
             id,
             trigger,
@@ -165,6 +203,9 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
         const level = record.status === 'success' ? 'info' : 'error';
         log[level]({ run: record }, record.status === 'success' ? 'backup finished' : `backup ${record.status}`);
         await notifier.notify(record);
+        await verifier
+          .afterRun(record, signal)
+          .catch((error) => log.error({ error: errorMessage(error) }, 'verification after the run failed'));
         return record;
       });
     },
@@ -188,6 +229,13 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
     },
 
     list,
+    verifier,
+    presence,
+
+    /** `mc-backup verify`: extract an archive (or `latest`) into scratch and read it as the game would. */
+    async verify(archive: string, signal?: AbortSignal) {
+      return withRunLock(() => verifier.verify(archive, signal));
+    },
 
     /** Extracts an archive (or `latest`) into an empty folder that is not the live world. */
     async restore(archiveArg: string, dirArg: string, signal?: AbortSignal): Promise<{ archive: string; dir: string }> {

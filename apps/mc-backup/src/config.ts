@@ -59,7 +59,13 @@ export const envSchema = z.object({
   BACKUP_FLUSH_TIMEOUT: duration({ min: 100 }).default(120_000),
   BACKUP_RESUME_TIMEOUT: duration({ min: 100 }).default(30_000),
   BACKUP_BORG_TIMEOUT: duration({ min: 1_000 }).default(6 * 3_600_000),
-  BACKUP_LOCK_WAIT: duration({ max: 3_600_000 }).default(30_000),
+  BACKUP_LOCK_WAIT: duration({ min: 0, max: 3_600_000 }).default(30_000),
+  BACKUP_MODE: z.enum(['always', 'if-played', 'after-leave']).default('always'),
+  BACKUP_LOG_SOCKET: absPath.optional(),
+  BACKUP_AFTER_LEAVE_DELAY: duration({ min: 1_000, max: 24 * 3_600_000 }).default(10 * 60_000),
+  BACKUP_MIN_INTERVAL: duration({ min: 0, max: 7 * 24 * 3_600_000 }).default(3_600_000),
+  BACKUP_VERIFY: z.enum(['after-run', 'daily', 'off']).default('off'),
+  BACKUP_VERIFY_DIR: absPath.optional(),
   BACKUP_BORG_BIN: z.string().default('borg'),
   BACKUP_RSYNC_BIN: z.string().default('rsync'),
   BORG_REPO: z.string().min(1),
@@ -95,6 +101,15 @@ export interface Settings {
   borgBin: string;
   rsyncBin: string;
   borg: { repo: string; passphrase?: string; passcommand?: string; hostId: string };
+  /** BACKUP_MODE and what feeds it. */
+  presence: {
+    mode: 'always' | 'if-played' | 'after-leave';
+    logSocket: string | undefined;
+    delayMs: number;
+    minIntervalMs: number;
+  };
+  /** BACKUP_VERIFY and the parent of its scratch folders. */
+  verify: { mode: 'after-run' | 'daily' | 'off'; scratchDir: string };
 }
 
 export interface LoadedSettings {
@@ -126,6 +141,23 @@ export function toSettings(c: EnvConfig): Settings {
   if (staging && (within(staging, source) || within(source, staging))) {
     issues.push({ key: 'BACKUP_STAGING', problem: `${staging} overlaps the world ${source}`, expected: 'a folder outside the world' });
   }
+  const stateDir = resolve(c.BACKUP_STATE_DIR);
+  const scratchDir = resolve(c.BACKUP_VERIFY_DIR ?? `${stateDir}/verify`);
+  for (const [what, path] of [
+    ['the world', source],
+    ['the staging folder', staging],
+  ] as const) {
+    if (path && (within(scratchDir, path) || within(path, scratchDir))) {
+      issues.push({ key: 'BACKUP_VERIFY_DIR', problem: `${scratchDir} overlaps ${what} ${path}`, expected: 'a folder of its own' });
+    }
+  }
+  if (c.BACKUP_MODE !== 'always' && !c.BACKUP_LOG_SOCKET) {
+    issues.push({
+      key: 'BACKUP_LOG_SOCKET',
+      problem: `BACKUP_MODE=${c.BACKUP_MODE} needs the server log`,
+      expected: "the bridge's log socket (BRIDGE_LOG_SOCKET), e.g. /run/rcon/log.sock",
+    });
+  }
   if (c.BORG_PASSPHRASE !== undefined && c.BORG_PASSCOMMAND !== undefined) {
     issues.push({ key: 'BORG_PASSCOMMAND', problem: 'both BORG_PASSPHRASE and BORG_PASSCOMMAND are set', expected: 'only one of them' });
   }
@@ -144,7 +176,7 @@ export function toSettings(c: EnvConfig): Settings {
     rcon: { target, password: c.BACKUP_RCON_PASSWORD ?? '', timeoutMs: c.BACKUP_RCON_TIMEOUT },
     source,
     staging,
-    stateDir: resolve(c.BACKUP_STATE_DIR),
+    stateDir,
     schedule: c.BACKUP_SCHEDULE,
     checkSchedule: c.BACKUP_CHECK_SCHEDULE,
     timeZone: c.BACKUP_TZ,
@@ -162,6 +194,13 @@ export function toSettings(c: EnvConfig): Settings {
     borgBin: c.BACKUP_BORG_BIN,
     rsyncBin: c.BACKUP_RSYNC_BIN,
     borg: { repo: c.BORG_REPO, passphrase: c.BORG_PASSPHRASE, passcommand: c.BORG_PASSCOMMAND, hostId: c.BORG_HOST_ID },
+    verify: { mode: c.BACKUP_VERIFY, scratchDir },
+    presence: {
+      mode: c.BACKUP_MODE,
+      logSocket: c.BACKUP_LOG_SOCKET,
+      delayMs: c.BACKUP_AFTER_LEAVE_DELAY,
+      minIntervalMs: c.BACKUP_MIN_INTERVAL,
+    },
   };
 }
 
@@ -212,6 +251,29 @@ export const envDocs: EnvDoc[] = [
   },
   { name: 'BACKUP_BORG_TIMEOUT', description: 'timeout of each borg command', default: '6h' },
   { name: 'BACKUP_LOCK_WAIT', description: 'borg --lock-wait', default: '30s' },
+  {
+    name: 'BACKUP_MODE',
+    description:
+      'always; if-played: skip a scheduled run when nobody played since the last backup; after-leave: also back up after the last player leaves',
+    default: 'always',
+  },
+  { name: 'BACKUP_LOG_SOCKET', description: "the bridge's log socket (join/leave lines); required unless BACKUP_MODE=always" },
+  {
+    name: 'BACKUP_AFTER_LEAVE_DELAY',
+    description: 'after-leave: back up this long after the last player left or the server started',
+    default: '10m',
+  },
+  {
+    name: 'BACKUP_MIN_INTERVAL',
+    description: 'after-leave: at least this long between the starts of two presence backups (0s: no minimum)',
+    default: '1h',
+  },
+  {
+    name: 'BACKUP_VERIFY',
+    description: 'verify the archive after each successful run (after-run), after the first one each day (daily), or off',
+    default: 'off',
+  },
+  { name: 'BACKUP_VERIFY_DIR', description: 'where verify extracts archives (scratch, removed after)', default: 'BACKUP_STATE_DIR/verify' },
   { name: 'BACKUP_BORG_BIN', description: 'borg executable', default: 'borg' },
   { name: 'BACKUP_RSYNC_BIN', description: 'rsync executable', default: 'rsync' },
   ...commonEnvDocs,

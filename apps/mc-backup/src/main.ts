@@ -18,6 +18,7 @@ import { createBackupMetrics } from './metrics.js';
 import { createWebhookNotifier } from './notify.js';
 import { createRconConnector } from './rcon-adapter.js';
 import { backupFreshness, savingResumed } from './readiness.js';
+import { formatVerify } from './verify/run.js';
 
 const NAME = 'mc-backup';
 
@@ -72,11 +73,12 @@ const cli: CliSpec = {
           healthListen: settings.healthListen,
           registry,
           checks: {
-            backup: async () => backupFreshness(await readState(), Date.now(), settings.maxAgeMs),
+            backup: async () => backupFreshness(await readState(), Date.now(), settings.maxAgeMs, await app.presence.freshSince()),
             saving: async () => savingResumed(await readState()),
           },
           start: async ({ lifecycle }) => {
             metrics?.fromState(await readState());
+            await app.verifier.restoreMetrics();
             startDaemon(app, settings, lifecycle, log, systemClock);
           },
         });
@@ -111,6 +113,18 @@ const cli: CliSpec = {
         const result = await oneShot(log, (signal) => app.restore(archive, dir, signal));
         process.stdout.write(`restored ${result.archive} into ${result.dir}\n`);
         return 0;
+      },
+    },
+    verify: {
+      usage: 'verify [ARCHIVE|latest]',
+      summary: 'extract ARCHIVE (default latest) into scratch and check the world loads: level.dat, regions, chunks, staged checksums',
+      run: async ({ env, args }) => {
+        const [archive = 'latest', ...extra] = args;
+        if (extra.length > 0) throw new UsageError('verify takes at most one argument: ARCHIVE or latest');
+        const { app, log } = build(env, { logTo: 'stderr', registry: createMetricsRegistry(NAME) });
+        const record = await oneShot(log, (signal) => app.verify(archive, signal));
+        process.stdout.write(formatVerify(record));
+        return record.ok ? 0 : 1;
       },
     },
     check: {

@@ -1,6 +1,6 @@
 import type { Lab } from '../schema.js';
 
-/** The lighttpd config of a static site or of mc-map, run as `lighttpd -D -f /etc/lighttpd/lighttpd.conf`. */
+/** The lighttpd config of a static site, mc-map or reverse-proxy-stats, run as `lighttpd -D -f /etc/lighttpd/lighttpd.conf`. */
 export function renderLighttpd(lab: Lab, container: string): string | undefined {
   const conf = lab.containers[container]?.lighttpd;
   if (!conf) return undefined;
@@ -27,11 +27,21 @@ export function renderLighttpd(lab: Lab, container: string): string | undefined 
     '  "" => "application/octet-stream"',
     ')',
   ];
-  if (conf.no_cache_images) {
+  if (conf.no_cache_images || conf.swapped_root) {
     lines.push(
       '# the published folder is swapped by a symlink rename: a cached stat could pair an old',
       '# size or ETag with a new file for up to a second',
       'server.stat-cache-engine = "disable"',
+    );
+  }
+  if (conf.swapped_root) {
+    lines.push(
+      '# every run publishes a new report: browsers revalidate (ETag) instead of showing a stale one',
+      'setenv.add-response-header = ("Cache-Control" => "no-cache")',
+    );
+  }
+  if (conf.no_cache_images) {
+    lines.push(
       '# map tiles change with every render: never cache them',
       '$HTTP["url"] =~ "\\.(png|jpg|jpeg|webp|svg)$" {',
       '  setenv.add-response-header = (',

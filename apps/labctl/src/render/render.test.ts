@@ -103,4 +103,13 @@ describe('lighttpd', () => {
     expect(renderLighttpd(lab, 'mc-map')).toContain('"Cache-Control" => "no-store, no-cache, must-revalidate"');
     expect(renderLighttpd(lab, 'git-ssh')).toBeUndefined();
   });
+
+  it('serves the reverse-proxy-stats report from the swapped symlink without stat cache, revalidated by browsers', () => {
+    const conf = renderLighttpd(lab, 'reverse-proxy-stats') ?? '';
+    expect(conf).toContain('server.document-root = "/var/lib/proxy-stats/current"');
+    expect(conf).toContain('server.stat-cache-engine = "disable"');
+    expect(conf).toContain('setenv.add-response-header = ("Cache-Control" => "no-cache")');
+    expect(conf).not.toContain('.(png|jpg');
+    expect(renderLighttpd(lab, 'lbmt-darkroom')).not.toContain('stat-cache-engine');
+  });
 });

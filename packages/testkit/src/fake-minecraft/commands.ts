@@ -17,7 +17,7 @@ export interface GameState {
 export type Feedback = (message: string, broadcast: boolean) => void;
 
 /** Runs one command on the server thread, like vanilla (output texts as in 1.20/1.21). */
-export async function executeCommand(game: GameState, text: string, feedback: Feedback): Promise<void> {
+export async function executeCommand(game: GameState, text: string, feedback: Feedback, source: 'Rcon' | 'Server' = 'Rcon'): Promise<void> {
   const command = text.startsWith('/') ? text.slice(1) : text;
   const [name = '', ...args] = command.split(' ');
   switch (name) {
@@ -28,7 +28,7 @@ export async function executeCommand(game: GameState, text: string, feedback: Fe
     case 'say':
       if (args.length === 0) return unknown(command, feedback);
       // The broadcast goes to players and the log; the RCON source gets nothing back.
-      game.log.info(`[Rcon] ${args.join(' ')}`);
+      game.log.info(`[${source}] ${args.join(' ')}`);
       return;
     case 'tellraw':
       if (args.length < 2) return unknown(command, feedback);

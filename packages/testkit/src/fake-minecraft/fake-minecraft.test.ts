@@ -1,13 +1,14 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { gunzipSync, inflateSync } from 'node:zlib';
 import { encodePacket, type Packet, PacketDecoder, RconClient } from '@homelab/rcon';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useCleanup } from '../cleanup.js';
 import { sleep, waitFor } from '../wait.js';
 import { bigReplyText } from './java-text.js';
 import { startFakeMinecraft } from './start.js';
-import { verifyWorld } from './world-file.js';
+import { regionProblem, verifyWorld } from './world-file.js';
 
 useCleanup();
 const clients: RconClient[] = [];
@@ -149,5 +150,55 @@ describe('fake Minecraft server: world and lifecycle', () => {
     expect(await again.proc.waitExit()).toMatchObject({ code: 143 });
     expect(again.proc.output).toMatch(/All chunks are saved/);
     expect(verifyWorld(mc.world)).toMatchObject({ ok: true });
+  });
+});
+
+describe('fake Minecraft server: players and world files as vanilla writes them', () => {
+  it('logs join and leave lines like vanilla, lists the players, kicks them at stop', async () => {
+    const mc = await startFakeMinecraft({ players: ['Alex'] });
+    const c = new RconClient({ target: { host: '127.0.0.1', port: mc.port }, password: mc.password });
+    clients.push(c);
+    await mc.join('Steve');
+    expect(await c.command('list')).toBe('There are 2 of a max of 20 players online: Alex, Steve');
+    await mc.leave('Alex');
+    expect(await c.command('list')).toBe('There are 1 of a max of 20 players online: Steve');
+    const log = readFileSync(mc.logFile, 'utf8');
+    expect(log).toMatch(/^\[\d\d:\d\d:\d\d\] \[User Authenticator #1\/INFO\]: UUID of player Steve is [0-9a-f-]{36}$/m);
+    expect(log).toMatch(
+      /^\[\d\d:\d\d:\d\d\] \[Server thread\/INFO\]: Steve\[\/127\.0\.0\.1:\d+\] logged in with entity id \d+ at \(8\.5, 64\.0, 8\.5\)$/m,
+    );
+    expect(log).toMatch(/^\[\d\d:\d\d:\d\d\] \[Server thread\/INFO\]: Steve joined the game$/m);
+    expect(log).toMatch(/^\[\d\d:\d\d:\d\d\] \[Server thread\/INFO\]: Alex lost connection: Disconnected$/m);
+    expect(log).toMatch(/^\[\d\d:\d\d:\d\d\] \[Server thread\/INFO\]: Alex left the game$/m);
+    mc.console('fake:join bad-name!');
+    await mc.proc.waitForLine(/console: not a player name: bad-name!/);
+    mc.console('say hello from the console');
+    await mc.proc.waitForLine(/\[Server thread\/INFO\]: \[Server\] hello from the console$/);
+    mc.proc.signal('SIGTERM');
+    await mc.proc.waitExit();
+    expect(mc.proc.stdout.join('\n')).toMatch(/Steve lost connection: Server closed\n.*Steve left the game/);
+  });
+
+  it('writes Anvil region files with zlib chunks and a gzip NBT level.dat; a torn copy is found', async () => {
+    const mc = await startFakeMinecraft({ args: ['--region-kib', '64'] });
+    const region = readFileSync(join(mc.world, 'region', 'r.0.0.mca'));
+    expect(region.length % 4096).toBe(0);
+    expect(regionProblem(region)).toBeUndefined();
+    // The first chunk: location table entry 0 points at sector 2, its header says zlib.
+    expect(region.readUIntBE(0, 3)).toBe(2);
+    expect(region.readUInt32BE(4096)).toBeGreaterThan(1_700_000_000);
+    const length = region.readUInt32BE(2 * 4096);
+    expect(region[2 * 4096 + 4]).toBe(2);
+    const nbt = inflateSync(region.subarray(2 * 4096 + 5, 2 * 4096 + 4 + length));
+    expect(nbt[0]).toBe(10);
+    expect(nbt.includes(Buffer.from('DataVersion'))).toBe(true);
+    const level = gunzipSync(readFileSync(join(mc.world, 'level.dat')));
+    expect([level[0], level.readUInt16BE(1), level[3], level.toString('utf8', 6, 10)]).toEqual([10, 0, 10, 'Data']);
+    expect(level.includes(Buffer.from('LevelName'))).toBe(true);
+    expect(verifyWorld(mc.world)).toMatchObject({ ok: true, files: 10 });
+    await mc.stop();
+    writeFileSync(join(mc.world, 'region', 'r.0.0.mca'), region.subarray(0, region.length / 2));
+    writeFileSync(join(mc.world, 'level.dat'), readFileSync(join(mc.world, 'level.dat')).subarray(0, 100));
+    expect(verifyWorld(mc.world).bad.sort()).toEqual(['level.dat', join('region', 'r.0.0.mca')]);
   });
 });

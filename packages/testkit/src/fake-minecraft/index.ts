@@ -1,3 +1,5 @@
+export { buildLevelDat, buildMapDat, buildRegion, COMPRESSION, chunkNbt, DATA_VERSION, SECTOR } from './anvil.js';
 export { bigReplyText, javaUtf8 } from './java-text.js';
+export * as nbt from './nbt-write.js';
 export { type FakeMinecraft, type FakeMinecraftOptions, fakeMinecraftBundle, startFakeMinecraft } from './start.js';
-export { isWholeFile, verifyWorld, type WorldCheck, withTrailer } from './world-file.js';
+export { isWholeFile, regionProblem, verifyWorld, type WorldCheck } from './world-file.js';

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { executeCommand, type GameState } from './commands.js';
+import { readConsole } from './console.js';
 import { VanillaLog } from './log.js';
+import { leavePlayer } from './players.js';
 import { RconListener } from './rcon-listener.js';
 import { ServerThread } from './server-thread.js';
 import { WorldWriter } from './world-writer.js';
@@ -72,6 +74,7 @@ async function shutdown(code: number): Promise<void> {
   stopping ??= (async () => {
     log.info('Stopping server');
     listener.close();
+    for (const name of [...game.players]) leavePlayer(game, name, 'Server closed');
     world.stop();
     log.info('Saving players');
     log.info('Saving worlds');
@@ -90,6 +93,7 @@ process.on('SIGINT', () => void shutdown(130));
 process.on('SIGHUP', () => void shutdown(129));
 
 log.info('Starting minecraft server version 1.21.1');
+readConsole(game, thread, process.stdin);
 log.info(`Preparing level "${worldDir.split('/').pop() ?? 'world'}"`);
 world.start();
 setTimeout(async () => {

@@ -4,6 +4,7 @@ import { repoRoot } from '../app.js';
 import { freePort } from '../ports.js';
 import { startProcess, type TestProcess } from '../process.js';
 import { makeTempDir } from '../temp-dir.js';
+import { waitFor } from '../wait.js';
 
 /** The bundled fake (built by `npm run build` / turbo from packages/testkit). */
 export function fakeMinecraftBundle(): string {
@@ -39,6 +40,12 @@ export interface FakeMinecraft {
   argv: string[];
   /** Sends SIGTERM (the fake saves and exits 143, like the JVM). */
   stop(): Promise<void>;
+  /** A line on the server console (stdin): a command, or the test-only `fake:join NAME` / `fake:leave NAME`. */
+  console(line: string): void;
+  /** A player logs in; resolves once `NAME joined the game` is logged. */
+  join(name: string): Promise<void>;
+  /** A player leaves; resolves once `NAME left the game` is logged. */
+  leave(name: string): Promise<void>;
 }
 
 /** Starts `node dist/fake-minecraft.js` as a real process, stopped by `useCleanup`. */
@@ -61,7 +68,15 @@ export async function startFakeMinecraft(opts: FakeMinecraftOptions = {}): Promi
     ...(opts.players?.length ? ['--players', opts.players.join(',')] : []),
     ...(opts.args ?? []),
   ];
-  const proc = startProcess(process.execPath, argv, { label: 'fake-minecraft' });
+  const proc = startProcess(process.execPath, argv, { label: 'fake-minecraft', stdin: 'pipe' });
+  const consoleLine = (line: string) => {
+    proc.child.stdin?.write(`${line}\n`);
+  };
+  // Counts lines already logged, so a second join of the same name waits for its own line.
+  const logged = async (pattern: RegExp) => {
+    const before = proc.stdout.filter((l) => pattern.test(l)).length;
+    return () => waitFor(() => proc.stdout.filter((l) => pattern.test(l)).length > before, { what: `fake-minecraft to log ${pattern}` });
+  };
   if (opts.waitReady !== false) await proc.waitForLine(/RCON running on/, 15_000);
   return {
     proc,
@@ -73,6 +88,17 @@ export async function startFakeMinecraft(opts: FakeMinecraftOptions = {}): Promi
     argv,
     stop: async () => {
       await proc.stop();
+    },
+    console: consoleLine,
+    join: async (name) => {
+      const wait = await logged(new RegExp(`: ${name} joined the game$`));
+      consoleLine(`fake:join ${name}`);
+      await wait();
+    },
+    leave: async (name) => {
+      const wait = await logged(new RegExp(`: ${name} left the game$`));
+      consoleLine(`fake:leave ${name}`);
+      await wait();
     },
   };
 }

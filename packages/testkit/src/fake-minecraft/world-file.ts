@@ -1,27 +1,51 @@
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { gunzipSync, inflateSync } from 'node:zlib';
+import { COMPRESSION, SECTOR } from './anvil.js';
 
-/** Every file the fake writes ends with MAGIC + sha256(body): a half-written file fails the check. */
-const MAGIC = Buffer.from('FAKEMCv1');
-export const TRAILER_BYTES = MAGIC.length + 32;
-
-export function withTrailer(body: Buffer): Buffer {
-  return Buffer.concat([body, MAGIC, createHash('sha256').update(body).digest()]);
+/**
+ * Whether a region file is whole: both header tables present, every chunk inside the file, every
+ * chunk's data decompresses. A torn copy (the fake rewrites a file in two halves) fails: its
+ * second half, where chunks live, is missing.
+ */
+export function regionProblem(data: Buffer): string | undefined {
+  if (data.length < 2 * SECTOR) return `${data.length} bytes is shorter than the 8 KiB header`;
+  for (let i = 0; i < 1024; i++) {
+    const offset = data.readUIntBE(i * 4, 3);
+    const sectors = data[i * 4 + 3] ?? 0;
+    if (offset === 0 && sectors === 0) continue;
+    const start = offset * SECTOR;
+    if (offset < 2 || start + 5 > data.length) return `chunk ${i} starts outside the file`;
+    const length = data.readUInt32BE(start);
+    if (length < 1 || start + 4 + length > data.length || length + 4 > sectors * SECTOR)
+      return `chunk ${i} runs past its sectors or the file`;
+    const body = data.subarray(start + 5, start + 4 + length);
+    try {
+      if (data[start + 4] === COMPRESSION.zlib) inflateSync(body);
+      else if (data[start + 4] === COMPRESSION.gzip) gunzipSync(body);
+      else if (data[start + 4] !== COMPRESSION.none) return `chunk ${i} has compression ${data[start + 4]}`;
+    } catch {
+      return `chunk ${i} does not decompress`;
+    }
+  }
+  return undefined;
 }
 
-export function isWholeFile(data: Buffer): boolean {
-  if (data.length < TRAILER_BYTES) return false;
-  const body = data.subarray(0, data.length - TRAILER_BYTES);
-  const magic = data.subarray(body.length, body.length + MAGIC.length);
-  const sum = data.subarray(body.length + MAGIC.length);
-  return magic.equals(MAGIC) && createHash('sha256').update(body).digest().equals(sum);
+/** Whether a file the fake writes is whole: region files structurally, `.dat` files as whole gzip streams. */
+export function isWholeFile(path: string, data: Buffer): boolean {
+  if (path.endsWith('.mca')) return regionProblem(data) === undefined;
+  try {
+    gunzipSync(data);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface WorldCheck {
   /** Files checked (region `.mca` and `.dat` files). */
   files: number;
-  /** Paths (relative to the world) whose checksum trailer is missing or wrong. */
+  /** Paths (relative to the world) that are torn: a region or gzip stream cut short. */
   bad: string[];
   ok: boolean;
 }
@@ -36,7 +60,7 @@ export function verifyWorld(dir: string): WorldCheck {
       if (entry.isDirectory()) walk(path);
       else if (entry.isFile() && /\.(mca|dat)$/.test(entry.name)) {
         files++;
-        if (!isWholeFile(readFileSync(path))) bad.push(relative(dir, path));
+        if (!isWholeFile(path, readFileSync(path))) bad.push(relative(dir, path));
       }
     }
   };

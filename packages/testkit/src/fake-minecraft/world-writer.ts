@@ -1,17 +1,18 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { withTrailer } from './world-file.js';
+import { basename, dirname, join } from 'node:path';
+import { buildLevelDat, buildMapDat, buildRegion } from './anvil.js';
 
 export interface WorldWriterOptions {
   dir: string;
   /** Region files (`region/r.X.Z.mca`). Default 6. */
   regions?: number;
-  /** Bytes per region file body. Default 16 KiB. */
+  /** Approximate bytes per region file (Anvil: 8 KiB of header, then zlib chunks). Default 16 KiB. */
   regionBytes?: number;
   /** Map files (`data/map_N.dat`). Default 3. */
   maps?: number;
+  /** LevelName in level.dat. Default the folder's name. */
+  levelName?: string;
   /** One world change, and (while saving is on) one file write, per interval. Default 100 ms. */
   intervalMs?: number;
   /** Pause between the two halves of a file write: the window in which a copy sees a torn file. */
@@ -37,7 +38,7 @@ export class WorldWriter {
   private readonly opts: Required<WorldWriterOptions>;
 
   constructor(opts: WorldWriterOptions) {
-    this.opts = { regions: 6, regionBytes: 16 * 1024, maps: 3, intervalMs: 100, writeGapMs: 15, ...opts };
+    this.opts = { regions: 6, regionBytes: 16 * 1024, maps: 3, intervalMs: 100, writeGapMs: 15, levelName: basename(opts.dir), ...opts };
     const side = Math.ceil(Math.sqrt(this.opts.regions));
     this.files = [];
     for (let i = 0; i < this.opts.regions; i++) {
@@ -52,7 +53,7 @@ export class WorldWriter {
     for (const file of this.files) {
       const path = join(this.opts.dir, file);
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, withTrailer(this.body(file)), { flag: 'w' });
+      writeFileSync(path, this.body(file), { flag: 'w' });
     }
     this.timer = setInterval(() => this.onTick(), this.opts.intervalMs);
   }
@@ -94,7 +95,7 @@ export class WorldWriter {
   private async writeTorn(file: string): Promise<void> {
     this.busy = true;
     try {
-      const data = withTrailer(this.body(file));
+      const data = this.body(file);
       const half = Math.floor(data.length / 2);
       const handle = await open(join(this.opts.dir, file), 'w');
       try {
@@ -110,8 +111,12 @@ export class WorldWriter {
     }
   }
 
+  /** The file as vanilla writes it, with fresh content (new chunk noise, a new map picture). */
   private body(file: string): Buffer {
-    const size = file.endsWith('.mca') ? this.opts.regionBytes : 1024;
-    return randomBytes(size);
+    const region = /r\.(-?\d+)\.(-?\d+)\.mca$/.exec(file);
+    if (region) return buildRegion({ x: Number(region[1]), z: Number(region[2]), bytes: this.opts.regionBytes });
+    const map = /map_(\d+)\.dat$/.exec(file);
+    if (map) return buildMapDat(Number(map[1]));
+    return buildLevelDat(this.opts.levelName);
   }
 }

@@ -7,10 +7,11 @@ import { z } from 'zod';
 import { BUILDING_PREFIX, fileSignature, releaseName } from './releases.js';
 
 /**
- * Atomic publishing: the renderer's staging folder is copied into a new release folder (files whose
- * staging identity did not change since the last release are hard links to the previous release
- * instead of copies), then MAP_OUTPUT, a symlink, is swapped to it with one rename(2). A reader
- * resolves MAP_OUTPUT to exactly one complete release; releases are never modified after the swap.
+ * Atomic publishing: a generator's staging folder (a map renderer's, GoAccess's) is copied into a new
+ * release folder (files whose staging identity did not change since the last release are hard links
+ * to the previous release instead of copies), then the output path, a symlink, is swapped to it with
+ * one rename(2). A reader resolves the output to exactly one complete release; releases are never
+ * modified after the swap. Used by map-watcher (mc-map) and proxy-stats (reverse-proxy-stats).
  */
 export interface ReleaseLayout {
   /** The published path: a symlink to the current release. */
@@ -26,7 +27,7 @@ export function releaseLayout(output: string, releasesDir?: string): ReleaseLayo
 
 const stateSchema = z.object({
   current: z.string(),
-  /** When the render of this release started: the world state it shows is at least this new. */
+  /** When the run that made this release started: the source state it shows is at least this new. */
   sourceTime: z.number(),
   publishedAt: z.number(),
   /** Staging-relative path -> signature of the staging file the release copy was made from. */
@@ -44,7 +45,7 @@ export interface PublishResult {
   durationMs: number;
 }
 
-/** The release MAP_OUTPUT points to, or undefined when it does not exist yet. */
+/** The release the output symlink points to, or undefined when it does not exist yet. */
 export async function readCurrentRelease(layout: ReleaseLayout): Promise<string | undefined> {
   let target: string;
   try {
@@ -74,7 +75,7 @@ interface StagedFile {
   signature: string;
 }
 
-/** Lists staging files, skipping top-level dot entries (the renderer's `.cache`). */
+/** Lists staging files, skipping top-level dot entries (a generator's own cache such as `.cache`). */
 async function listStaging(staging: string): Promise<{ dirs: string[]; files: StagedFile[] }> {
   const dirs: string[] = [];
   const files: StagedFile[] = [];
@@ -113,7 +114,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** Builds a release from `staging` and swaps MAP_OUTPUT to it. */
+/** Builds a release from `staging` and swaps the output symlink to it. */
 export async function publishRelease(opts: {
   staging: string;
   layout: ReleaseLayout;
@@ -132,8 +133,8 @@ export async function publishRelease(opts: {
   let copied = 0;
   try {
     const { dirs, files } = await listStaging(opts.staging);
-    // A renderer that "succeeds" without output must not blank the published map.
-    if (files.length === 0) throw new RuntimeError(`the renderer wrote no files into ${opts.staging}`, 'EMPTY_RENDER');
+    // A generator that "succeeds" without output must not blank what is published.
+    if (files.length === 0) throw new RuntimeError(`the generator wrote no files into ${opts.staging}`, 'EMPTY_RENDER');
     for (const dir of dirs) await mkdir(join(building, dir));
     const previousDir = previous ? join(layout.releasesDir, previous.current) : undefined;
     await eachLimited(files, 16, async ({ rel, signature }) => {
@@ -147,7 +148,7 @@ export async function publishRelease(opts: {
           // The previous copy is gone: fall through and copy.
         }
       }
-      // A copy, never a link into staging: the renderer rewrites staging files in place.
+      // A copy, never a link into staging: the generator rewrites staging files in place.
       await copyFile(join(opts.staging, rel), target, constants.COPYFILE_FICLONE);
       await fsyncFile(target);
       copied++;
@@ -169,7 +170,7 @@ export async function publishRelease(opts: {
   }
 }
 
-/** Points MAP_OUTPUT at a release: a temp symlink renamed over it, so the swap is atomic. */
+/** Points the output at a release: a temp symlink renamed over it, so the swap is atomic. */
 export async function swapSymlink(layout: ReleaseLayout, id: string): Promise<void> {
   const dir = dirname(layout.output);
   const temp = join(dir, `.${basename(layout.output)}.swap-${process.pid}-${randomBytes(4).toString('hex')}`);

@@ -10,7 +10,7 @@ import { releasesToRemove } from './releases.js';
 useCleanup();
 
 async function setup() {
-  const dir = await makeTempDir('map-publish-');
+  const dir = await makeTempDir('releases-publish-');
   const staging = join(dir, 'staging');
   await mkdir(join(staging, 'tiles/0/0'), { recursive: true });
   await mkdir(join(staging, '.cache'), { recursive: true });

@@ -1,0 +1,25 @@
+import type { SidecarDefinition } from '@homelab/core';
+import { Registry } from 'prom-client';
+import { build, prepareRuns } from './app.js';
+import { envDocs, envPrefixes, envSchema } from './config.js';
+
+export const definition: SidecarDefinition<typeof envSchema> = {
+  name: 'proxy-stats',
+  summary: "reverse-proxy statistics: GoAccess on Caddy's JSON access log, run incrementally, report published atomically",
+  env: { schema: envSchema, prefixes: envPrefixes, docs: envDocs },
+  service: {
+    summary: 'poll the access log, run GoAccess after new lines (debounced) and at least every STATS_INTERVAL, publish each report',
+    // A GoAccess run is killed on stop (its database copy is dropped); 10 s is plenty.
+    build,
+  },
+  commands: {
+    once: {
+      summary: 'run GoAccess once now and publish the report, then exit (1 when the run fails)',
+      run: async (deps) => {
+        const { run } = await prepareRuns({ ...deps, registry: new Registry() }, () => {});
+        await run({ startedAt: deps.clock.now(), reason: 'start', signal: new AbortController().signal });
+        return 0;
+      },
+    },
+  },
+};

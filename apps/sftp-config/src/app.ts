@@ -1,0 +1,103 @@
+import { watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { errorMessage, type ServiceDeps, type SidecarService } from '@homelab/core';
+import type { SftpEnv } from './config.js';
+import { realFsProbe } from './fs-probe.js';
+import { createSftpMetrics } from './metrics.js';
+import { loadUsersFile, type RenderOutcome, renderAll } from './render.js';
+import { ensureHostKey, superviseSshd } from './sshd-supervisor.js';
+
+/**
+ * The `run` service of zfs-ssh: render from the users YAML, run sshd on it, and re-render (then
+ * SIGHUP sshd) when the YAML changes or every SFTP_RELINT_INTERVAL (so a repaired folder enables
+ * its user). A YAML that stops validating keeps the last good render in place.
+ */
+export function build(deps: ServiceDeps<SftpEnv>): SidecarService {
+  const { config: env, log, runner, lifecycle, registry } = deps;
+  // At start a bad YAML is a ConfigError: exit 2 with one line naming the key.
+  let file = loadUsersFile(env.SFTP_CONFIG);
+  const metrics = createSftpMetrics(registry);
+  const status: { renders: number; failures: number; last?: RenderOutcome; lastError?: string } = { renders: 0, failures: 0 };
+  let sshd: ReturnType<typeof superviseSshd> | undefined;
+  const reported = new Set<string>();
+
+  const render = async (reload: boolean) => {
+    try {
+      const outcome = await renderAll(env, file, { runner, probe: realFsProbe, log });
+      for (const v of outcome.disabled) if (!reported.has(v.line)) log.warn({ user: v.user }, v.line);
+      reported.clear();
+      for (const v of outcome.disabled) reported.add(v.line);
+      const disabledUsers = new Set(outcome.disabled.map((v) => v.user));
+      metrics.setUsers(outcome.enabled, outcome.enabled.length, disabledUsers.size);
+      metrics.render('ok');
+      status.renders++;
+      status.last = outcome;
+      status.lastError = undefined;
+      if (outcome.sshdConfigChanged) log.info({ enabled: outcome.enabled, disabled: [...disabledUsers] }, 'sshd_config rendered');
+      if (reload && outcome.sshdConfigChanged) sshd?.reload();
+    } catch (error) {
+      metrics.render('failed');
+      status.failures++;
+      status.lastError = errorMessage(error);
+      log.error({ err: error }, 'render failed; sshd keeps the last good config');
+    }
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  const changed = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      try {
+        file = loadUsersFile(env.SFTP_CONFIG);
+      } catch (error) {
+        status.lastError = errorMessage(error);
+        log.error({ err: error }, 'users YAML refused; keeping the last good one');
+        return;
+      }
+      void render(true);
+    }, env.SFTP_DEBOUNCE);
+  };
+
+  return {
+    async start() {
+      await ensureHostKey(runner, env.SFTP_SSH_KEYGEN, env.SFTP_HOST_KEY);
+      await render(false);
+      if (status.lastError !== undefined) throw new Error(`first render failed: ${status.lastError}`);
+      if (env.SFTP_SSHD_RUN) {
+        sshd = superviseSshd({
+          runner,
+          lifecycle,
+          log: log.child({ component: 'sshd' }),
+          sshd: env.SFTP_SSHD,
+          config: env.SFTP_SSHD_CONFIG_OUT,
+          onEvent: (event) => metrics.observe(event),
+        });
+      }
+      // The folder, not the file: editors and ConfigMap-style updates replace the file.
+      const name = basename(env.SFTP_CONFIG);
+      const watcher = watch(dirname(env.SFTP_CONFIG), (_event, changedName) => {
+        if (changedName === null || changedName === name || changedName.startsWith('..')) changed();
+      });
+      lifecycle.onStop('config watcher', () => watcher.close());
+      const interval = setInterval(changed, env.SFTP_RELINT_INTERVAL);
+      lifecycle.onStop('relint timer', () => {
+        clearInterval(interval);
+        clearTimeout(timer);
+      });
+    },
+    checks: {
+      render: () => ({ ok: status.last !== undefined && status.lastError === undefined, detail: status.lastError ?? 'rendered' }),
+      ...(env.SFTP_SSHD_RUN
+        ? { sshd: () => ({ ok: sshd?.isReady() ?? false, detail: sshd?.isReady() ? 'listening' : 'not listening' }) }
+        : {}),
+    },
+    status: () => ({
+      renders: status.renders,
+      failures: status.failures,
+      enabled: status.last?.enabled ?? [],
+      disabled: status.last?.disabled ?? [],
+      lastError: status.lastError,
+    }),
+    exitCode: () => (sshd?.failed() ? 1 : undefined),
+  };
+}

@@ -1,0 +1,4 @@
+import { runSidecar } from '@homelab/core';
+import { sftpConfigSidecar } from './cli.js';
+
+runSidecar(sftpConfigSidecar);

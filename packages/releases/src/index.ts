@@ -1,0 +1,3 @@
+export * from './publish.js';
+export * from './publisher.js';
+export * from './releases.js';
