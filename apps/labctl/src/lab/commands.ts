@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { type CommandSpec, type Runner, UsageError } from '@homelab/core';
+import { type CommandDeps, type SidecarCommand, UsageError } from '@homelab/core';
+import { DEFAULT_LAB, loadChecked, netnsOptions, wireFlags } from '../app.js';
 import { auditLab, formatAudit } from '../audit/audit.js';
-import { DEFAULT_LAB, loadChecked, netnsOptions, type OutputIo, wireFlags } from '../cli-support.js';
 import { createPodman } from './podman.js';
 import type { RunContext } from './run-args.js';
 import { labDown, labUp } from './up.js';
@@ -27,19 +27,19 @@ function parseTimeout(value: unknown): number {
   return seconds * 1000;
 }
 
-/** `up` and `down`: the containers of the lab run by podman directly, wired as they start. */
-export function labCommands(io: OutputIo, runner: () => Runner): Record<string, CommandSpec> {
-  const deps = (flags: Record<string, unknown>) => {
-    const netns = netnsOptions(flags);
-    const r = runner();
-    return {
-      runner: r,
-      podman: createPodman(r, netns.podmanUser),
-      netns,
-      run: runContext(flags),
-      report: (l: string) => io.stdout(`${l}\n`),
-    };
+function labDeps({ flags, runner, io }: CommandDeps<unknown>) {
+  const netns = netnsOptions(flags);
+  return {
+    runner,
+    podman: createPodman(runner, netns.podmanUser),
+    netns,
+    run: runContext(flags),
+    report: (l: string) => io.stdout(`${l}\n`),
   };
+}
+
+/** `up`, `down`, `audit`: the containers of the lab run by podman directly, wired as they start, audited. */
+export function labCommands<C>(): Record<string, SidecarCommand<C>> {
   return {
     up: {
       usage: 'up [FILE] [--only C]',
@@ -54,11 +54,15 @@ export function labCommands(io: OutputIo, runner: () => Runner): Record<string, 
         },
         timeout: { type: 'string', description: 'up: seconds a container may take to become healthy [180]' },
       },
-      run: async ({ args, flags }) => {
+      run: async (deps) => {
+        const { args, flags, io } = deps;
         const file = args[0] ?? DEFAULT_LAB;
         const lab = await loadChecked(file, io);
         const only = ((flags.only as string[] | undefined) ?? []).flatMap((o) => o.split(',')).filter((o) => o !== '');
-        const result = await labUp(lab, only, { ...deps(flags), readyTimeoutMs: parseTimeout(flags.timeout) });
+        const result = await labUp(lab, only, {
+          ...labDeps(deps as unknown as CommandDeps<unknown>),
+          readyTimeoutMs: parseTimeout(flags.timeout),
+        });
         io.stdout(
           result.changes === 0
             ? `up: nothing to change: every container runs as declared, its volumes and links are in place (${result.durationMs} ms)\n`
@@ -75,11 +79,12 @@ export function labCommands(io: OutputIo, runner: () => Runner): Record<string, 
         volumes: { type: 'boolean', description: "down: also remove the lab's named volumes (their data is lost): needs --yes" },
         yes: { type: 'boolean', description: 'down: confirm --volumes' },
       },
-      run: async ({ args, flags }) => {
+      run: async (deps) => {
+        const { args, flags, io } = deps;
         if (flags.volumes && !flags.yes)
           throw new UsageError('down --volumes deletes the data in every named volume of the lab: add --yes to confirm');
         const lab = await loadChecked(args[0] ?? DEFAULT_LAB, io);
-        const result = await labDown(lab, flags.volumes === true, deps(flags));
+        const result = await labDown(lab, flags.volumes === true, labDeps(deps as unknown as CommandDeps<unknown>));
         io.stdout(
           result.changes === 0
             ? `down: nothing to remove (${result.durationMs} ms)\n`
@@ -97,9 +102,10 @@ export function labCommands(io: OutputIo, runner: () => Runner): Record<string, 
         json: { type: 'boolean', description: 'audit: print every check as JSON' },
         all: { type: 'boolean', description: 'audit: print the checks that pass too' },
       },
-      run: async ({ args, flags }) => {
+      run: async (deps) => {
+        const { args, flags, io } = deps;
         const lab = await loadChecked(args[0] ?? DEFAULT_LAB, io);
-        const report = await auditLab(lab, deps(flags));
+        const report = await auditLab(lab, labDeps(deps as unknown as CommandDeps<unknown>));
         io.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatAudit(report, flags.all === true));
         return report.findings > 0 ? 1 : 0;
       },
