@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNetns, makeTempDir, netnsPrefix, removeNetnses, removeTempDirs } from '../../../packages/testkit/src/index.js';
+import { createNetns, makeTempDir, netnsPrefix, removeNetnses, removeTempDirs } from '@homelab/testkit';
 import { sh } from '../../../test/images/image-runner.js';
 import { labctlBin, nsRun, labctl as plainLabctl } from './lab-netns.js';
 import {

@@ -4,7 +4,7 @@ import type { MapWatcherConfig } from './config.js';
 import { scheduleSettings } from './config.js';
 import { createMapMetrics } from './metrics.js';
 import { preflight } from './preflight.js';
-import { createRenderJob, type LastRender } from './render.js';
+import { type LastRender, mapRenderJob } from './render.js';
 import { initialSchedule, needsInitialRender } from './schedule.js';
 import { RenderScheduler } from './scheduler.js';
 import { newestInputTime, watchWorld } from './watcher.js';
@@ -50,16 +50,8 @@ export async function buildMapWatcher(deps: ServiceDeps<MapWatcherConfig>): Prom
     });
     await publisher.init();
     const metrics = createMapMetrics(registry, () => scheduler?.snapshot().pendingChanges ?? 0);
-    const render = createRenderJob({
-      runner: deps.runner,
-      renderer,
-      world: config.MAP_WORLD,
-      staging: config.MAP_STAGING,
-      timeoutMs: config.MAP_RENDER_TIMEOUT,
-      publisher,
+    const render = mapRenderJob(deps, config, renderer, publisher, {
       metrics,
-      log,
-      now: () => clock.now(),
       onResult: (last) => {
         lastRender = last;
       },

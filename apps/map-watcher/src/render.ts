@@ -1,4 +1,5 @@
-import { ExecError, type Logger, type Runner } from '@homelab/core';
+import { type Clock, ExecError, type Logger, type Runner } from '@homelab/core';
+import type { MapWatcherConfig } from './config.js';
 import type { Publisher } from '@homelab/releases';
 import type { MapMetrics } from './metrics.js';
 
@@ -70,4 +71,26 @@ export function createRenderJob(deps: {
       throw error;
     }
   };
+}
+
+/** The render job from the config, as both the service and the one-shot `render` command build it. */
+export function mapRenderJob(
+  deps: { runner: Runner; clock: Clock; log: Logger },
+  config: MapWatcherConfig,
+  renderer: string,
+  publisher: Publisher,
+  extra: { metrics?: MapMetrics; onResult?: (last: LastRender) => void } = {},
+) {
+  return createRenderJob({
+    runner: deps.runner,
+    renderer,
+    world: config.MAP_WORLD,
+    staging: config.MAP_STAGING,
+    timeoutMs: config.MAP_RENDER_TIMEOUT,
+    publisher,
+    metrics: extra.metrics,
+    log: deps.log,
+    now: () => deps.clock.now(),
+    onResult: extra.onResult ?? (() => {}),
+  });
 }

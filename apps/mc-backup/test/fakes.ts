@@ -1,4 +1,5 @@
 /** Recording fakes of the sequence's ports, for unit tests. */
+import type { Clock } from '@homelab/core';
 import { SteppingClock } from '@homelab/testkit';
 import type { ArchiveInfo, ArchiveStats, Borg, CommandOptions, Rcon, RconConnector, Stager, StageStats } from '../src/ports.js';
 import { type KeepCounts, planRetention } from '../src/retention.js';

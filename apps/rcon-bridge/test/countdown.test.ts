@@ -14,7 +14,7 @@ import {
   waitFor,
 } from '@homelab/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBridge } from './helpers.js';
+import { startBridge } from '@homelab/testkit';
 
 useCleanup();
 const clients: RconClient[] = [];

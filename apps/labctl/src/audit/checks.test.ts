@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadLab } from '../test-support.js';
+import { loadLab } from '../../test/lab-file.js';
 import { capsFromMask } from './capabilities.js';
 import { auditContainer } from './checks.js';
 import type { ContainerFacts } from './facts.js';

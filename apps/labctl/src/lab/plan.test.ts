@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadLab } from '../test-support.js';
+import { loadLab } from '../../test/lab-file.js';
 import { planDown, planUp, upOrder } from './plan.js';
 import { hashOf, LABEL_HASH, runArgs, shellQuote } from './run-args.js';
 

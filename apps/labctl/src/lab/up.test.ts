@@ -1,6 +1,6 @@
 import type { Runner } from '@homelab/core';
 import { describe, expect, it } from 'vitest';
-import { loadLab } from '../test-support.js';
+import { loadLab } from '../../test/lab-file.js';
 import type { Podman, PodmanContainer } from './podman.js';
 import { LABEL_HASH } from './run-args.js';
 import { labDown, labUp } from './up.js';
