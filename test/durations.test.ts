@@ -8,6 +8,7 @@ import { consoleEnvSchema } from '../apps/mc-console/src/config.js';
 import { envSchema as statsSchema } from '../apps/proxy-stats/src/config.js';
 import { bridgeEnvSchema } from '../apps/rcon-bridge/src/config.js';
 import { envSchema as sftpSchema } from '../apps/sftp-config/src/config.js';
+import { envSchema as wgSchema } from '../apps/wg-agent/src/config.js';
 import { configSchema as zfsSchema } from '../apps/zfs-agent/src/config.js';
 
 // Every duration setting of every app: Node timers overflow past 2^31-1 ms and then fire after 1 ms,
@@ -48,6 +49,8 @@ const apps: Record<string, App> = {
       BACKUP_RESUME_TIMEOUT: {},
       BACKUP_BORG_TIMEOUT: {},
       BACKUP_LOCK_WAIT: { zero: true, max: '1h' },
+      BACKUP_AFTER_LEAVE_DELAY: { max: '1d' },
+      BACKUP_MIN_INTERVAL: { zero: true, max: '1w' },
     },
   },
   'mc-console': { schema: consoleEnvSchema, required: {}, durations: { CONSOLE_TIMEOUT: {} } },
@@ -77,6 +80,7 @@ const apps: Record<string, App> = {
     },
   },
   'sftp-config': { schema: sftpSchema, required: {}, durations: { SFTP_RELINT_INTERVAL: {}, SFTP_DEBOUNCE: { zero: true } } },
+  'wg-agent': { schema: wgSchema, required: {}, durations: { WG_INTERVAL: { max: '1d' } } },
   'zfs-agent': {
     schema: zfsSchema as unknown as z.ZodObject,
     required: { datasets: { 'tank/data': {} } } as unknown as Record<string, string>,

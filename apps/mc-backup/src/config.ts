@@ -1,5 +1,14 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import { ConfigError, commonEnvDocs, commonEnvShape, configValues, duration, type EnvDoc, loadEnvConfig } from '@homelab/core';
+import {
+  ConfigError,
+  type ConfigIssue,
+  commonEnvShape,
+  configValues,
+  duration,
+  type EnvDoc,
+  loadSidecarEnv,
+  type SidecarEnv,
+} from '@homelab/core';
 import cron from 'node-cron';
 import { z } from 'zod';
 import type { Announce } from './sequence.js';
@@ -60,6 +69,10 @@ export const envSchema = z.object({
   BACKUP_RESUME_TIMEOUT: duration({ min: 100 }).default(30_000),
   BACKUP_BORG_TIMEOUT: duration({ min: 1_000 }).default(6 * 3_600_000),
   BACKUP_LOCK_WAIT: duration({ min: 0, max: 3_600_000 }).default(30_000),
+  BACKUP_MODE: z.enum(['always', 'if-played', 'after-leave']).default('always'),
+  BACKUP_LOG_SOCKET: absPath.optional(),
+  BACKUP_AFTER_LEAVE_DELAY: duration({ min: 1_000, max: 24 * 3_600_000 }).default(10 * 60_000),
+  BACKUP_MIN_INTERVAL: duration({ min: 0, max: 7 * 24 * 3_600_000 }).default(3_600_000),
   BACKUP_VERIFY: z.enum(['after-run', 'daily', 'off']).default('off'),
   BACKUP_VERIFY_DIR: absPath.optional(),
   BACKUP_BORG_BIN: z.string().default('borg'),
@@ -97,6 +110,13 @@ export interface Settings {
   borgBin: string;
   rsyncBin: string;
   borg: { repo: string; passphrase?: string; passcommand?: string; hostId: string };
+  /** BACKUP_MODE and what feeds it. */
+  presence: {
+    mode: 'always' | 'if-played' | 'after-leave';
+    logSocket: string | undefined;
+    delayMs: number;
+    minIntervalMs: number;
+  };
   /** BACKUP_VERIFY and the parent of its scratch folders. */
   verify: { mode: 'after-run' | 'daily' | 'off'; scratchDir: string };
 }
@@ -108,16 +128,13 @@ export interface LoadedSettings {
 
 /** Reads and checks the env; throws ConfigError (exit 2) naming each bad key. */
 export function loadSettings(env: Record<string, string | undefined>): LoadedSettings {
-  const { config, secretValues } = loadEnvConfig(envSchema, env, {
-    prefixes: ['BACKUP_'],
-    secrets: ['BACKUP_RCON_PASSWORD', 'BORG_PASSPHRASE'],
-  });
+  const { config, secretValues } = loadSidecarEnv(mcBackupEnv, env);
   return { settings: toSettings(config), secretValues };
 }
 
-/** Pure: cross-field checks and the shape the app uses. */
-export function toSettings(c: EnvConfig): Settings {
-  const issues: { key: string; problem: string; expected?: string }[] = [];
+/** Pure: the checks across keys. */
+export function settingsIssues(c: EnvConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
   if (c.BACKUP_KEEP_DAILY + c.BACKUP_KEEP_WEEKLY + c.BACKUP_KEEP_MONTHLY === 0) {
     issues.push({
       key: 'BACKUP_KEEP_DAILY',
@@ -140,10 +157,27 @@ export function toSettings(c: EnvConfig): Settings {
       issues.push({ key: 'BACKUP_VERIFY_DIR', problem: `${scratchDir} overlaps ${what} ${path}`, expected: 'a folder of its own' });
     }
   }
+  if (c.BACKUP_MODE !== 'always' && !c.BACKUP_LOG_SOCKET) {
+    issues.push({
+      key: 'BACKUP_LOG_SOCKET',
+      problem: `BACKUP_MODE=${c.BACKUP_MODE} needs the server log`,
+      expected: "the bridge's log socket (BRIDGE_LOG_SOCKET), e.g. /run/rcon/log.sock",
+    });
+  }
   if (c.BORG_PASSPHRASE !== undefined && c.BORG_PASSCOMMAND !== undefined) {
     issues.push({ key: 'BORG_PASSCOMMAND', problem: 'both BORG_PASSPHRASE and BORG_PASSCOMMAND are set', expected: 'only one of them' });
   }
+  return issues;
+}
+
+/** Pure: the shape the app uses (after the checks; a bad combination throws ConfigError). */
+export function toSettings(c: EnvConfig): Settings {
+  const issues = settingsIssues(c);
   if (issues.length > 0) throw new ConfigError(issues);
+  const staging = c.BACKUP_STAGING === 'none' ? undefined : resolve(c.BACKUP_STAGING);
+  const source = resolve(c.BACKUP_SOURCE);
+  const stateDir = resolve(c.BACKUP_STATE_DIR);
+  const scratchDir = resolve(c.BACKUP_VERIFY_DIR ?? `${stateDir}/verify`);
   const socket = c.BACKUP_RCON_SOCKET;
   const target = socket.startsWith('/')
     ? { path: socket }
@@ -177,6 +211,12 @@ export function toSettings(c: EnvConfig): Settings {
     rsyncBin: c.BACKUP_RSYNC_BIN,
     borg: { repo: c.BORG_REPO, passphrase: c.BORG_PASSPHRASE, passcommand: c.BORG_PASSCOMMAND, hostId: c.BORG_HOST_ID },
     verify: { mode: c.BACKUP_VERIFY, scratchDir },
+    presence: {
+      mode: c.BACKUP_MODE,
+      logSocket: c.BACKUP_LOG_SOCKET,
+      delayMs: c.BACKUP_AFTER_LEAVE_DELAY,
+      minIntervalMs: c.BACKUP_MIN_INTERVAL,
+    },
   };
 }
 
@@ -228,6 +268,23 @@ export const envDocs: EnvDoc[] = [
   { name: 'BACKUP_BORG_TIMEOUT', description: 'timeout of each borg command', default: '6h' },
   { name: 'BACKUP_LOCK_WAIT', description: 'borg --lock-wait', default: '30s' },
   {
+    name: 'BACKUP_MODE',
+    description:
+      'always; if-played: skip a scheduled run when nobody played since the last backup; after-leave: also back up after the last player leaves',
+    default: 'always',
+  },
+  { name: 'BACKUP_LOG_SOCKET', description: "the bridge's log socket (join/leave lines); required unless BACKUP_MODE=always" },
+  {
+    name: 'BACKUP_AFTER_LEAVE_DELAY',
+    description: 'after-leave: back up this long after the last player left or the server started',
+    default: '10m',
+  },
+  {
+    name: 'BACKUP_MIN_INTERVAL',
+    description: 'after-leave: at least this long between the starts of two presence backups (0s: no minimum)',
+    default: '1h',
+  },
+  {
     name: 'BACKUP_VERIFY',
     description: 'verify the archive after each successful run (after-run), after the first one each day (daily), or off',
     default: 'off',
@@ -235,5 +292,12 @@ export const envDocs: EnvDoc[] = [
   { name: 'BACKUP_VERIFY_DIR', description: 'where verify extracts archives (scratch, removed after)', default: 'BACKUP_STATE_DIR/verify' },
   { name: 'BACKUP_BORG_BIN', description: 'borg executable', default: 'borg' },
   { name: 'BACKUP_RSYNC_BIN', description: 'rsync executable', default: 'rsync' },
-  ...commonEnvDocs,
 ];
+
+export const mcBackupEnv: SidecarEnv<typeof envSchema> = {
+  schema: envSchema,
+  prefixes: ['BACKUP_'],
+  secrets: ['BACKUP_RCON_PASSWORD', 'BORG_PASSPHRASE'],
+  docs: envDocs,
+  check: settingsIssues,
+};
