@@ -8,6 +8,8 @@ export interface WgTools {
   /** `wg syncconf`: the config (with keys) goes through stdin, never through argv or a file. */
   syncconf(ifname: string, config: string): Promise<void>;
   loadRuleset(ruleset: string): Promise<void>;
+  /** The (peer . destination) pairs of the reach set; undefined when the table is missing. */
+  listReach(table: string): Promise<string[] | undefined>;
   deleteTable(table: string): Promise<void>;
 }
 
@@ -30,6 +32,11 @@ export function wgTools(runner: Runner): WgTools {
     },
     async loadRuleset(ruleset) {
       await runner.run('nft', ['-f', '-'], { input: ruleset, timeoutMs: TIMEOUT_MS });
+    },
+    async listReach(table) {
+      const result = await runner.run('nft', ['list', 'set', 'inet', table, 'reach'], { timeoutMs: TIMEOUT_MS, okExitCodes: [1] });
+      if (result.exitCode !== 0) return undefined;
+      return [...result.stdout.matchAll(/(\d+\.\d+\.\d+\.\d+) \. (\d+\.\d+\.\d+\.\d+)/g)].map((m) => `${m[1]} . ${m[2]}`).sort();
     },
     async deleteTable(table) {
       await runner.run('nft', ['delete', 'table', 'inet', table], { timeoutMs: TIMEOUT_MS, okExitCodes: [1] });
