@@ -5,6 +5,8 @@ import { type LiveInterface, parseDump } from './dump.js';
 export interface WgTools {
   linkExists(ifname: string): Promise<boolean>;
   dump(ifname: string): Promise<LiveInterface>;
+  /** The dump, or undefined when the interface is not there (no failure logged: `peer list` asks). */
+  tryDump(ifname: string): Promise<LiveInterface | undefined>;
   /** `wg syncconf`: the config (with keys) goes through stdin, never through argv or a file. */
   syncconf(ifname: string, config: string): Promise<void>;
   loadRuleset(ruleset: string): Promise<void>;
@@ -24,6 +26,10 @@ export function wgTools(runner: Runner): WgTools {
     async dump(ifname) {
       const { stdout } = await runner.run('wg', ['show', ifname, 'dump'], { timeoutMs: TIMEOUT_MS });
       return parseDump(stdout);
+    },
+    async tryDump(ifname) {
+      const result = await runner.run('wg', ['show', ifname, 'dump'], { timeoutMs: TIMEOUT_MS, okExitCodes: [1] });
+      return result.exitCode === 0 ? parseDump(result.stdout) : undefined;
     },
     async syncconf(ifname, config) {
       // Node hands a child a socket as stdin, which `wg` cannot fopen(); `cat` turns it into a pipe.
