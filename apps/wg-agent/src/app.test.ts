@@ -31,8 +31,10 @@ describe('readiness', () => {
       WG_PEERS: join(dir, 'peers.yaml'),
       WG_STATE_DIR: join(dir, 'state'),
     });
+    const lifecycle = createLifecycle({ log, signals: [] });
     const service = build({
       config,
+      signal: lifecycle.signal,
       log,
       runner,
       clock: new ManualClock(0),
@@ -42,7 +44,7 @@ describe('readiness', () => {
       env: {},
       io: { stdout: () => {}, stderr: () => {}, onSignal: () => {}, stdin: process.stdin, stdoutStream: process.stdout },
       registry: createMetricsRegistry('wg-agent-test'),
-      lifecycle: createLifecycle({ log, signals: [] }),
+      lifecycle,
     });
     expect(await service.checks?.interface?.()).toEqual({ ok: false, detail: 'wg9' });
     linkThere = true;
