@@ -22,6 +22,7 @@ const EXPECTED: Record<string, string> = {
   'git-ssh': 'git-shell',
   'git-web': 'cgit-config',
   'zfs-backup': 'zfs-agent',
+  'reverse-proxy-stats': 'proxy-stats',
 };
 
 const files = appContainerfiles();

@@ -1,8 +1,7 @@
 import { readlink, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, type StartedApp, startApp, useCleanup, waitFor } from '@homelab/testkit';
+import { makeTempDir, type StartedApp, startApp, startCaddy, useCleanup, waitFor } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { startCaddy } from './caddy.js';
 import { hitsByPath, readPublished } from './report.js';
 
 useCleanup();

@@ -1,9 +1,8 @@
 import { readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeTempDir, startApp, useCleanup, waitFor } from '@homelab/testkit';
+import { makeTempDir, startApp, startCaddy, useCleanup, waitFor } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { startCaddy } from './caddy.js';
 import { hitsByPath, readPublished } from './report.js';
 
 useCleanup();
