@@ -37,8 +37,8 @@ export const schema = z.object({
   CGIT_ACCESS_LOG: configValues.bool().default(false),
   CGIT_LIGHTTPD_RUN: configValues.bool().default(false),
   CGIT_LIGHTTPD_BIN: z.string().min(1).default('lighttpd'),
-  CGIT_DEBOUNCE: duration().default(200),
-  CGIT_RESCAN_INTERVAL: duration().default(60_000),
+  CGIT_DEBOUNCE: duration({ min: 0 }).default(200),
+  CGIT_RESCAN_INTERVAL: duration({ min: 0 }).default(60_000),
 });
 
 export type CgitConfigEnv = z.output<typeof schema>;

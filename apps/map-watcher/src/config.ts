@@ -13,12 +13,12 @@ export const envSchema = z.object({
   MAP_STAGING: absolutePath(),
   MAP_RELEASES: absolutePath().optional(),
   MAP_RENDERER: z.string().min(1).default('little-a-map'),
-  MAP_DEBOUNCE: duration().prefault('60s'),
+  MAP_DEBOUNCE: duration({ min: 0 }).prefault('60s'),
   MAP_MAX_WAIT: duration({ min: 1 }).prefault('10m'),
   MAP_RENDER_TIMEOUT: duration({ min: 1 }).prefault('30m'),
   MAP_RETRY_MIN: duration({ min: 1 }).prefault('30s'),
   MAP_RETRY_MAX: duration({ min: 1 }).prefault('15m'),
-  MAP_RELEASE_GRACE: duration().prefault('2m'),
+  MAP_RELEASE_GRACE: duration({ min: 0 }).prefault('2m'),
 });
 export type MapWatcherConfig = z.output<typeof envSchema>;
 

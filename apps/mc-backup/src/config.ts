@@ -59,7 +59,7 @@ export const envSchema = z.object({
   BACKUP_FLUSH_TIMEOUT: duration({ min: 100 }).default(120_000),
   BACKUP_RESUME_TIMEOUT: duration({ min: 100 }).default(30_000),
   BACKUP_BORG_TIMEOUT: duration({ min: 1_000 }).default(6 * 3_600_000),
-  BACKUP_LOCK_WAIT: duration({ max: 3_600_000 }).default(30_000),
+  BACKUP_LOCK_WAIT: duration({ min: 0, max: 3_600_000 }).default(30_000),
   BACKUP_VERIFY: z.enum(['after-run', 'daily', 'off']).default('off'),
   BACKUP_VERIFY_DIR: absPath.optional(),
   BACKUP_BORG_BIN: z.string().default('borg'),

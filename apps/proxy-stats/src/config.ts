@@ -23,14 +23,14 @@ export const envSchema = z.object({
     .default('goaccess'),
   STATS_TITLE: z.string().regex(TITLE, 'expected 1-80 letters, digits, spaces or . , : _ ( ) / -').default('reverse proxy statistics'),
   STATS_POLL: duration({ min: 100, max: 10 * 60_000 }).prefault('5s'),
-  STATS_DEBOUNCE: duration({ max: DAY }).prefault('10s'),
+  STATS_DEBOUNCE: duration({ min: 0, max: DAY }).prefault('10s'),
   STATS_MAX_WAIT: duration({ min: 1_000, max: DAY }).prefault('1m'),
   STATS_INTERVAL: duration({ min: 1_000, max: DAY }).prefault('10m'),
   STATS_RUN_TIMEOUT: duration({ min: 1_000, max: DAY }).prefault('5m'),
   STATS_RETRY_MIN: duration({ min: 100, max: DAY }).prefault('10s'),
   STATS_RETRY_MAX: duration({ min: 100, max: DAY }).prefault('10m'),
   STATS_STALE_AFTER: duration({ min: 1_000, max: 7 * DAY }).prefault('30m'),
-  STATS_RELEASE_GRACE: duration({ max: DAY }).prefault('1m'),
+  STATS_RELEASE_GRACE: duration({ min: 0, max: DAY }).prefault('1m'),
   STATS_KEEP_DAYS: configValues.int(1, 3650).optional(),
 });
 export type ProxyStatsConfig = z.output<typeof envSchema>;

@@ -24,6 +24,10 @@ describe('rcon-bridge config', () => {
       code: 2,
       stderr: expect.stringMatching(/BRIDGE_STOP_TIMEOUT: "soon" is not a duration/),
     });
+    // Node timers overflow past 2^31-1 ms: 30d would time out at once, so it is refused (issue 12).
+    const tooLong = await run({ RCON_PASSWORD: 'x', BRIDGE_COMMAND_TIMEOUT: '30d' });
+    expect(tooLong).toMatchObject({ code: 2, stderr: expect.stringMatching(/BRIDGE_COMMAND_TIMEOUT: 30d is longer than the maximum 24d/) });
+    expect(tooLong.stderr.trim().split('\n')).toHaveLength(1);
     expect(await run({ RCON_PASSWORD: 'x' }, ['run', 'java'])).toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/put the server command after "--"/),

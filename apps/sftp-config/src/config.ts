@@ -40,8 +40,8 @@ export const envSchema = z.object({
   SFTP_SSHD_RUN: configValues.bool().default(true),
   SFTP_SHELL: absPath().default('/bin/sh'),
   SFTP_NOLOGIN: absPath().default('/sbin/nologin'),
-  SFTP_RELINT_INTERVAL: duration().default(60_000),
-  SFTP_DEBOUNCE: duration().default(300),
+  SFTP_RELINT_INTERVAL: duration({ min: 1_000 }).default(60_000),
+  SFTP_DEBOUNCE: duration({ min: 0 }).default(300),
 });
 
 export type SftpEnv = z.output<typeof envSchema>;

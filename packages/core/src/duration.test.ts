@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duration, formatDuration, parseDuration } from './duration.js';
+import { duration, formatDuration, MAX_DURATION_MS, parseDuration } from './duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -37,5 +37,19 @@ describe('duration schema', () => {
     expect(duration({ min: 1_000 }).safeParse('500ms').success).toBe(false);
     expect(duration({ max: 60_000 }).safeParse('2m').success).toBe(false);
     expect(duration({ min: 1_000, max: 60_000 }).parse('30s')).toBe(30_000);
+  });
+});
+
+describe('duration schema default bounds', () => {
+  it('refuses anything past MAX_DURATION_MS (Node timers overflow at 2^31-1 ms) and names the limit', () => {
+    expect(MAX_DURATION_MS).toBeLessThan(2 ** 31);
+    expect(duration().parse('24d')).toBe(MAX_DURATION_MS);
+    expect(duration().safeParse('30d').error?.issues[0]?.message).toBe('30d is longer than the maximum 24d');
+    expect(duration({ max: 40 * 86_400_000 }).safeParse('30d').success).toBe(false);
+  });
+
+  it('refuses zero unless the setting opts in', () => {
+    expect(duration().safeParse('0s').success).toBe(false);
+    expect(duration({ min: 0 }).parse('0s')).toBe(0);
   });
 });
