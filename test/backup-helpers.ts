@@ -33,14 +33,22 @@ export interface BackupStack {
 /** Files the fake writes: `regions` region files, 3 maps, level.dat. */
 export const worldFiles = (regions: number) => regions + 3 + 1;
 
-export async function startBackupStack(opts: { mcArgs?: string[]; env?: Record<string, string> } = {}): Promise<BackupStack> {
+export async function startBackupStack(
+  opts: {
+    mcArgs?: string[];
+    env?: Record<string, string>;
+    players?: string[];
+    bridgeEnv?: (dir: string, mc: FakeMinecraft) => Record<string, string>;
+  } = {},
+): Promise<BackupStack> {
   const mc = await startFakeMinecraft({
+    players: opts.players,
     // a small world written fast: a copy taken while saving is on would catch torn files
     args: ['--regions', '4', '--region-kib', '32', '--write-interval-ms', '10', '--write-gap-ms', '5', ...(opts.mcArgs ?? [])],
   });
   const dir = await makeTempDir('backup-stack-');
   const backupSocket = join(dir, 'backup.sock');
-  const bridge = await startBridge(mc, dir);
+  const bridge = await startBridge(mc, dir, opts.bridgeEnv?.(dir, mc));
   const repo = join(dir, 'repo');
   // the same host id as mc-backup's default: stale locks it leaves are ours to clean up
   const borgEnv = { ...process.env, BORG_BASE_DIR: join(dir, 'borg-base'), BORG_REPO: repo, BORG_HOST_ID: 'mc-backup' };
@@ -62,7 +70,7 @@ export async function startBackupStack(opts: { mcArgs?: string[]; env?: Record<s
 }
 
 /** The rcon-bridge in front of the fake server, its backup socket at `<dir>/backup.sock` (also to restart it). */
-export function startBridge(mc: FakeMinecraft, dir: string): Promise<StartedApp> {
+export function startBridge(mc: FakeMinecraft, dir: string, extraEnv: Record<string, string> = {}): Promise<StartedApp> {
   return startApp('rcon-bridge', ['run'], {
     env: {
       RCON_HOST: '127.0.0.1',
@@ -71,6 +79,7 @@ export function startBridge(mc: FakeMinecraft, dir: string): Promise<StartedApp>
       BRIDGE_SOCKET: join(dir, 'rcon.sock'),
       BRIDGE_BACKUP_SOCKET: join(dir, 'backup.sock'),
       LOG_LEVEL: 'info',
+      ...extraEnv,
     },
   });
 }

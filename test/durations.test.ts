@@ -48,6 +48,8 @@ const apps: Record<string, App> = {
       BACKUP_RESUME_TIMEOUT: {},
       BACKUP_BORG_TIMEOUT: {},
       BACKUP_LOCK_WAIT: { zero: true, max: '1h' },
+      BACKUP_AFTER_LEAVE_DELAY: { max: '1d' },
+      BACKUP_MIN_INTERVAL: { zero: true, max: '1w' },
     },
   },
   'mc-console': { schema: consoleEnvSchema, required: {}, durations: { CONSOLE_TIMEOUT: {} } },

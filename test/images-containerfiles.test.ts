@@ -22,6 +22,7 @@ const EXPECTED: Record<string, string> = {
   'git-ssh': 'git-shell',
   'git-web': 'cgit-config',
   'zfs-backup': 'zfs-agent',
+  'zfs-ssh': 'sftp-config',
   'reverse-proxy-stats': 'proxy-stats',
 };
 
@@ -64,9 +65,9 @@ describe('containerfiles', () => {
     }
   });
 
-  it('runs only zfs-backup as root (it drives /dev/zfs)', () => {
+  it('runs only zfs-backup (it drives /dev/zfs) and zfs-ssh (sshd chroots and switches users) as root', () => {
     const root = files.filter((f) => /^(root|0)\b/.test(lastUser(f.runtime)?.getArgumentsContent() ?? ''));
-    expect(root.map((f) => f.image)).toEqual(['zfs-backup']);
+    expect(root.map((f) => f.image)).toEqual(['zfs-backup', 'zfs-ssh']);
   });
 
   it('runtime base: pinned Alpine, nodejs and tini from apk, non-root user, /tmp 1777, the probe, a healthcheck', () => {

@@ -50,6 +50,8 @@ export function substituteTools(): RootfsTools {
       '/usr/bin/ssh-keygen': '/usr/bin/ssh-keygen',
       // The ssh client: the test logs in from inside the container (it has no network).
       '/usr/bin/ssh': '/usr/bin/ssh',
+      // The sftp client: zfs-ssh's smoke test edits over sftp from inside the container.
+      '/usr/bin/sftp': '/usr/bin/sftp',
     },
     trees: {
       [pythonLib]: pythonLib,

@@ -1,10 +1,8 @@
 // Freeze window (save-off to save-on, as mc-backup measures it) of the staged sequence (pre-copy
 // while saving is on, then the paused catch-up) vs. borg-while-paused (BACKUP_STAGING=none), on a
-// generated 1 GiB world of which 2% of the region files changed since the previous backup. Both
+// generated 1 GiB world (bench-world.ts) of which 2% of the region files changed since the previous backup. Both
 // run the bundled mc-backup against the fake server.
 import { spawnSync } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   appBundle,
@@ -16,42 +14,10 @@ import {
   startProcess,
   stopAllProcesses,
 } from '../../../packages/testkit/src/index.js';
+import { CHANGED, changeSome, generateWorld, REGIONS, WORLD_BYTES } from './bench-world.js';
 
-const WORLD_BYTES = 1024 ** 3;
-const REGION_BYTES = 2 * 1024 ** 2;
-const REGIONS = WORLD_BYTES / REGION_BYTES;
-const CHANGED = Math.round(REGIONS * 0.02);
 /** Backups measured per mode (after the first, full one); the table shows the medians. */
 const ROUNDS = 3;
-
-const buffer = Buffer.allocUnsafe(REGION_BYTES);
-
-/** Writes one region file of fresh random bytes (unique content: borg cannot deduplicate it away). */
-function writeRegion(path: string): void {
-  randomFillSync(buffer);
-  const fd = openSync(path, 'w');
-  try {
-    writeSync(fd, buffer);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function regionPath(world: string, i: number): string {
-  // coordinates far from the fake server's own few regions
-  return join(world, 'region', `r.${100 + (i % 32)}.${100 + Math.floor(i / 32)}.mca`);
-}
-
-async function generateWorld(world: string): Promise<void> {
-  mkdirSync(join(world, 'region'), { recursive: true });
-  for (let i = 0; i < REGIONS; i++) writeRegion(regionPath(world, i));
-}
-
-/** Rewrites 2% of the region files, spread over the world. */
-function changeSome(world: string, round: number): void {
-  const step = Math.floor(REGIONS / CHANGED);
-  for (let k = 0; k < CHANGED; k++) writeRegion(regionPath(world, (k * step + round) % REGIONS));
-}
 
 interface Mode {
   name: string;
@@ -110,7 +76,7 @@ async function main(): Promise<void> {
   const base = await makeTempDir('mc-backup-bench-');
   const world = join(base, 'world');
   const t0 = Date.now();
-  await generateWorld(world);
+  generateWorld(world);
   process.stderr.write(
     `generated ${REGIONS} region files (${WORLD_BYTES / 1024 ** 3} GiB) in ${Date.now() - t0} ms; ${CHANGED} change per round\n`,
   );

@@ -8,10 +8,12 @@ import type { BackupMetrics } from './metrics.js';
 import { type Notifier, noNotifier } from './notify.js';
 import { childMarker, findOrphans, stopProcesses } from './orphans.js';
 import type { ArchiveInfo, RconConnector, StateStore } from './ports.js';
+import { createPresenceService } from './presence/service.js';
 import { type KeepRule, planRetention } from './retention.js';
 import { createRsyncStager } from './rsync.js';
 import { type ResumeResult, resumeIfPaused, runBackup } from './sequence.js';
 import { createStateStore, type RunRecord } from './state.js';
+import { postWebhook } from './verify/notify.js';
 import { createVerifyService } from './verify/service.js';
 
 /** Another mc-backup holds the run lock: a second backup is refused, never queued. */
@@ -89,6 +91,30 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
       notifyUrl: settings.notify?.url,
     },
     { extract: (a, d, s) => borg.extract(a, d, s), list: (s) => borg.list(s), clock, log, metrics: metrics?.verify },
+  );
+  const presence = createPresenceService(
+    { ...settings.presence, stateDir: settings.stateDir, rconTimeoutMs: settings.rcon.timeoutMs },
+    {
+      connector: deps.connector,
+      readState: () => state.read(),
+      clock,
+      log,
+      onSkip: async (reason) => {
+        metrics?.skipped();
+        if (settings.notify?.on === 'always') {
+          const body = {
+            source: 'mc-backup',
+            event: 'skip',
+            repository: settings.borg.repo,
+            trigger: 'scheduled',
+            status: 'skipped',
+            reason,
+            at: clock.now(),
+          };
+          await postWebhook(settings.notify.url, body, log);
+        }
+      },
+    },
   );
   const resumeOpts = { commandTimeoutMs: settings.rcon.timeoutMs, resumeTimeoutMs: settings.resumeTimeoutMs };
   const seqDeps = { connector: deps.connector, state, clock, log: log.child({ component: 'sequence' }) };
@@ -204,6 +230,7 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
 
     list,
     verifier,
+    presence,
 
     /** `mc-backup verify`: extract an archive (or `latest`) into scratch and read it as the game would. */
     async verify(archive: string, signal?: AbortSignal) {

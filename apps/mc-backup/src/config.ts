@@ -60,6 +60,10 @@ export const envSchema = z.object({
   BACKUP_RESUME_TIMEOUT: duration({ min: 100 }).default(30_000),
   BACKUP_BORG_TIMEOUT: duration({ min: 1_000 }).default(6 * 3_600_000),
   BACKUP_LOCK_WAIT: duration({ min: 0, max: 3_600_000 }).default(30_000),
+  BACKUP_MODE: z.enum(['always', 'if-played', 'after-leave']).default('always'),
+  BACKUP_LOG_SOCKET: absPath.optional(),
+  BACKUP_AFTER_LEAVE_DELAY: duration({ min: 1_000, max: 24 * 3_600_000 }).default(10 * 60_000),
+  BACKUP_MIN_INTERVAL: duration({ min: 0, max: 7 * 24 * 3_600_000 }).default(3_600_000),
   BACKUP_VERIFY: z.enum(['after-run', 'daily', 'off']).default('off'),
   BACKUP_VERIFY_DIR: absPath.optional(),
   BACKUP_BORG_BIN: z.string().default('borg'),
@@ -97,6 +101,13 @@ export interface Settings {
   borgBin: string;
   rsyncBin: string;
   borg: { repo: string; passphrase?: string; passcommand?: string; hostId: string };
+  /** BACKUP_MODE and what feeds it. */
+  presence: {
+    mode: 'always' | 'if-played' | 'after-leave';
+    logSocket: string | undefined;
+    delayMs: number;
+    minIntervalMs: number;
+  };
   /** BACKUP_VERIFY and the parent of its scratch folders. */
   verify: { mode: 'after-run' | 'daily' | 'off'; scratchDir: string };
 }
@@ -140,6 +151,13 @@ export function toSettings(c: EnvConfig): Settings {
       issues.push({ key: 'BACKUP_VERIFY_DIR', problem: `${scratchDir} overlaps ${what} ${path}`, expected: 'a folder of its own' });
     }
   }
+  if (c.BACKUP_MODE !== 'always' && !c.BACKUP_LOG_SOCKET) {
+    issues.push({
+      key: 'BACKUP_LOG_SOCKET',
+      problem: `BACKUP_MODE=${c.BACKUP_MODE} needs the server log`,
+      expected: "the bridge's log socket (BRIDGE_LOG_SOCKET), e.g. /run/rcon/log.sock",
+    });
+  }
   if (c.BORG_PASSPHRASE !== undefined && c.BORG_PASSCOMMAND !== undefined) {
     issues.push({ key: 'BORG_PASSCOMMAND', problem: 'both BORG_PASSPHRASE and BORG_PASSCOMMAND are set', expected: 'only one of them' });
   }
@@ -177,6 +195,12 @@ export function toSettings(c: EnvConfig): Settings {
     rsyncBin: c.BACKUP_RSYNC_BIN,
     borg: { repo: c.BORG_REPO, passphrase: c.BORG_PASSPHRASE, passcommand: c.BORG_PASSCOMMAND, hostId: c.BORG_HOST_ID },
     verify: { mode: c.BACKUP_VERIFY, scratchDir },
+    presence: {
+      mode: c.BACKUP_MODE,
+      logSocket: c.BACKUP_LOG_SOCKET,
+      delayMs: c.BACKUP_AFTER_LEAVE_DELAY,
+      minIntervalMs: c.BACKUP_MIN_INTERVAL,
+    },
   };
 }
 
@@ -227,6 +251,23 @@ export const envDocs: EnvDoc[] = [
   },
   { name: 'BACKUP_BORG_TIMEOUT', description: 'timeout of each borg command', default: '6h' },
   { name: 'BACKUP_LOCK_WAIT', description: 'borg --lock-wait', default: '30s' },
+  {
+    name: 'BACKUP_MODE',
+    description:
+      'always; if-played: skip a scheduled run when nobody played since the last backup; after-leave: also back up after the last player leaves',
+    default: 'always',
+  },
+  { name: 'BACKUP_LOG_SOCKET', description: "the bridge's log socket (join/leave lines); required unless BACKUP_MODE=always" },
+  {
+    name: 'BACKUP_AFTER_LEAVE_DELAY',
+    description: 'after-leave: back up this long after the last player left or the server started',
+    default: '10m',
+  },
+  {
+    name: 'BACKUP_MIN_INTERVAL',
+    description: 'after-leave: at least this long between the starts of two presence backups (0s: no minimum)',
+    default: '1h',
+  },
   {
     name: 'BACKUP_VERIFY',
     description: 'verify the archive after each successful run (after-run), after the first one each day (daily), or off',

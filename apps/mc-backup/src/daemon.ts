@@ -53,6 +53,7 @@ export function startDaemon(app: BackupApp, settings: Settings, lifecycle: Lifec
   const scheduled = async () => {
     if (lifecycle.signal.aborted) return;
     try {
+      if (!(await app.presence.beforeScheduled()).run) return;
       await track(app.backup('scheduled', lifecycle.signal));
     } catch (error) {
       if (error instanceof BusyError) log.warn({ holder: error.holderPid }, 'scheduled backup skipped: another backup is running');
@@ -81,6 +82,16 @@ export function startDaemon(app: BackupApp, settings: Settings, lifecycle: Lifec
     { schedule: settings.schedule, timeZone: settings.timeZone, next: next?.toISOString(), check: settings.checkSchedule },
     'scheduler started',
   );
+
+  app.presence.start(lifecycle.signal, async (trigger) => {
+    try {
+      await track(app.backup(trigger, lifecycle.signal));
+    } catch (error) {
+      if (error instanceof BusyError) log.warn({ holder: error.holderPid, trigger }, 'presence backup skipped: another backup is running');
+      else throw error;
+    }
+    await recoverIfOwed();
+  });
 
   // Stop hooks run in reverse order: this one runs before the health server closes.
   lifecycle.onStop('scheduler', async () => {

@@ -73,7 +73,7 @@ const cli: CliSpec = {
           healthListen: settings.healthListen,
           registry,
           checks: {
-            backup: async () => backupFreshness(await readState(), Date.now(), settings.maxAgeMs),
+            backup: async () => backupFreshness(await readState(), Date.now(), settings.maxAgeMs, await app.presence.freshSince()),
             saving: async () => savingResumed(await readState()),
           },
           start: async ({ lifecycle }) => {

@@ -27,8 +27,17 @@ export function createBackupMetrics(registry: Registry) {
   const check = g('mc_backup_last_check_timestamp_seconds', 'end of the last borg check (unix time)', ['status']);
   for (const status of ['success', 'failure', 'aborted']) runs.inc({ status }, 0);
 
+  const skipped = new Counter({
+    name: 'mc_backup_skipped_runs_total',
+    help: 'scheduled runs skipped because nobody played since the last backup (BACKUP_MODE)',
+    registers: [registry],
+  });
+  skipped.inc(0);
   return {
     verify: createVerifyMetrics(registry),
+    skipped() {
+      skipped.inc();
+    },
     /** Sets the gauges from the persisted state (at start, so a restart keeps the last values). */
     fromState(state: BackupState) {
       paused.set(state.paused ? 1 : 0);

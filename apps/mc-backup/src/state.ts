@@ -7,7 +7,7 @@ import type { StateStore } from './ports.js';
 /** The summary of one run: persisted, shown by /healthz, sent to the webhook. */
 export const runRecordSchema = z.object({
   id: z.string(),
-  trigger: z.enum(['scheduled', 'now']),
+  trigger: z.enum(['scheduled', 'now', 'after-leave', 'server-start']),
   status: z.enum(['success', 'failure', 'aborted']),
   startedAt: z.number(),
   finishedAt: z.number(),

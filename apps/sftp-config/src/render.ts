@@ -52,6 +52,8 @@ export async function renderAll(
 
   await mkdir(env.SFTP_KEYS_DIR, { recursive: true, mode: 0o755 });
   await chmod(env.SFTP_KEYS_DIR, 0o755);
+  const keysProblem = checkKeysDir(env.SFTP_KEYS_DIR, deps.probe);
+  if (keysProblem) throw new Error(`SFTP_KEYS_DIR: ${keysProblem}`);
   const wanted = new Set(enabled.map((u) => u.name));
   for (const user of enabled) await writeFileAtomic(join(env.SFTP_KEYS_DIR, user.name), renderAuthorizedKeys(user), { mode: 0o644 });
   for (const name of await readdir(env.SFTP_KEYS_DIR)) if (!wanted.has(name)) await unlink(join(env.SFTP_KEYS_DIR, name));
@@ -84,6 +86,26 @@ export async function renderAll(
   return { enabled: enabled.map((u) => u.name), disabled, sshdConfigChanged: changed };
 }
 
+/**
+ * sshd reads authorized_keys as the user, and with StrictModes refuses files below a folder others
+ * may write: either way every login would fail with nothing but "Permission denied (publickey)".
+ */
+export function checkKeysDir(dir: string, probe: FsProbe): string | undefined {
+  let path = '';
+  for (const segment of ['', ...dir.split('/').filter(Boolean)]) {
+    path = segment === '' ? '/' : `${path === '/' ? '' : path}/${segment}`;
+    const stat = probe.lstat(path);
+    if (!stat) return `${path} does not exist`;
+    if (stat.isSymlink) continue;
+    if (stat.uid !== 0) return `${path} is owned by uid ${stat.uid}, not root (sshd's StrictModes refuses the keys)`;
+    if (stat.mode & 0o022) return `${path} is group- or other-writable (sshd's StrictModes refuses the keys)`;
+    if (!(stat.mode & 0o001)) return `${path} is not searchable by others (sshd reads authorized_keys as the user)`;
+  }
+  return undefined;
+}
+
 async function writeIfChanged(path: string, text: string): Promise<void> {
-  if ((await readOr(path, '')) !== text) await writeFileAtomic(path, text, { mode: 0o644 });
+  if ((await readOr(path, '')) === text) return;
+  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+  await writeFileAtomic(path, text, { mode: 0o644 });
 }

@@ -7,7 +7,8 @@ import { parseSshdLine, type SshdEvent } from './sshd-log.js';
 /** Makes the ed25519 host key on the first start (kept in a volume, so clients see the same key). */
 export async function ensureHostKey(runner: ProcessRunner, keygen: string, path: string): Promise<void> {
   if (existsSync(path)) return;
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  // 0755: the authorized_keys folder may live below it, and sshd reads those as the user (the key file is 0600).
+  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
   await runner.run(keygen, ['-q', '-t', 'ed25519', '-N', '', '-C', 'zfs-ssh', '-f', path], { timeoutMs: 30_000, logLevel: 'info' });
 }
 

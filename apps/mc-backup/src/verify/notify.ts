@@ -14,18 +14,23 @@ export function verifyNotificationBody(record: VerifyRecord, repo: string): Reco
   };
 }
 
-export async function notifyVerifyFailure(url: string, repo: string, record: VerifyRecord, log: Logger): Promise<void> {
+export function notifyVerifyFailure(url: string, repo: string, record: VerifyRecord, log: Logger): Promise<void> {
+  return postWebhook(url, verifyNotificationBody(record, repo), log);
+}
+
+/** A plain JSON POST; a failure is logged (URL redacted), never thrown. */
+export async function postWebhook(url: string, body: Record<string, unknown>, log: Logger): Promise<void> {
   try {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'mc-backup' },
-      body: JSON.stringify(verifyNotificationBody(record, repo)),
+      body: JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });
     await res.body?.cancel();
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    log.info({ archive: record.archive }, 'verification failure notified');
+    log.info({ event: body.event }, 'notification sent');
   } catch (error) {
-    log.warn({ url: redactUrl(url), error: errorMessage(error) }, 'notification of the verification failure failed');
+    log.warn({ url: redactUrl(url), error: errorMessage(error) }, 'notification failed');
   }
 }
