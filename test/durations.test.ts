@@ -8,6 +8,7 @@ import { consoleEnvSchema } from '../apps/mc-console/src/config.js';
 import { envSchema as statsSchema } from '../apps/proxy-stats/src/config.js';
 import { bridgeEnvSchema } from '../apps/rcon-bridge/src/config.js';
 import { envSchema as sftpSchema } from '../apps/sftp-config/src/config.js';
+import { envSchema as wgSchema } from '../apps/wg-agent/src/config.js';
 import { configSchema as zfsSchema } from '../apps/zfs-agent/src/config.js';
 
 // Every duration setting of every app: Node timers overflow past 2^31-1 ms and then fire after 1 ms,
@@ -79,6 +80,7 @@ const apps: Record<string, App> = {
     },
   },
   'sftp-config': { schema: sftpSchema, required: {}, durations: { SFTP_RELINT_INTERVAL: {}, SFTP_DEBOUNCE: { zero: true } } },
+  'wg-agent': { schema: wgSchema, required: {}, durations: { WG_INTERVAL: { max: '1d' } } },
   'zfs-agent': {
     schema: zfsSchema as unknown as z.ZodObject,
     required: { datasets: { 'tank/data': {} } } as unknown as Record<string, string>,

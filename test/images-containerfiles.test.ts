@@ -23,7 +23,12 @@ const EXPECTED: Record<string, string> = {
   'git-web': 'cgit-config',
   'zfs-backup': 'zfs-agent',
   'zfs-ssh': 'sftp-config',
+  'vpn-edge': 'wg-agent',
   'reverse-proxy-stats': 'proxy-stats',
+};
+// Images of a tool alone (no app of ours, no bundle), and the app whose `image` task also builds them.
+const TOOLS: Record<string, { tool: string; builtBy: string }> = {
+  'rproxy-edge': { tool: 'caddy', builtBy: 'wg-agent' },
 };
 
 const files = appContainerfiles();
@@ -32,8 +37,11 @@ const lastUser = (s: Stage) => s.instructions.filter((i) => keyword(i) === 'USER
 
 describe('containerfiles', () => {
   it('has one Containerfile per container with a sidecar, each labelled with its app', () => {
-    expect(containerfileNames()).toEqual(['runtime-base', ...Object.keys(EXPECTED)].sort());
-    expect(Object.fromEntries(files.map((f) => [f.image, f.app]))).toEqual(EXPECTED);
+    expect(containerfileNames()).toEqual(['runtime-base', ...Object.keys(EXPECTED), ...Object.keys(TOOLS)].sort());
+    expect(Object.fromEntries(files.filter((f) => f.app).map((f) => [f.image, f.app]))).toEqual(EXPECTED);
+    expect(Object.fromEntries(files.filter((f) => !f.app).map((f) => [f.image, f.tool]))).toEqual(
+      Object.fromEntries(Object.entries(TOOLS).map(([image, t]) => [image, t.tool])),
+    );
   });
 
   for (const f of files) {
@@ -43,9 +51,14 @@ describe('containerfiles', () => {
   }
 
   it("wires each app's `image` script to its Containerfile (the turbo image task)", () => {
+    const imageScript = (app: string) => JSON.parse(readFileSync(join(repoRoot, 'apps', app, 'package.json'), 'utf8')).scripts?.image;
     for (const [image, app] of Object.entries(EXPECTED)) {
-      const pkg = JSON.parse(readFileSync(join(repoRoot, 'apps', app, 'package.json'), 'utf8'));
-      expect(pkg.scripts?.image, `apps/${app}/package.json`).toBe(`node ../../scripts/images/build-image.mjs ${image}`);
+      expect(imageScript(app)?.split(' && ')[0], `apps/${app}/package.json`).toBe(`node ../../scripts/images/build-image.mjs ${image}`);
+    }
+    for (const [image, { builtBy }] of Object.entries(TOOLS)) {
+      expect(imageScript(builtBy)?.split(' && '), `apps/${builtBy}/package.json`).toContain(
+        `node ../../scripts/images/build-image.mjs ${image}`,
+      );
     }
     const turbo = JSON.parse(readFileSync(join(repoRoot, 'turbo.json'), 'utf8'));
     expect(turbo.tasks.image.dependsOn).toContain('build');
@@ -59,15 +72,15 @@ describe('containerfiles', () => {
     for (const f of files) {
       expect(f.globalArgs.get('RUNTIME_BASE'), f.image).toBe(`localhost/homelab/runtime-base:${version}`);
       expect([f.globalArgs.get('BUNDLE'), f.globalArgs.get('PACKAGES')], `${f.image}: the defaults are the real build`).toEqual([
-        'source',
+        f.app ? 'source' : undefined,
         'apk',
       ]);
     }
   });
 
-  it('runs only zfs-backup (it drives /dev/zfs) and zfs-ssh (sshd chroots and switches users) as root', () => {
+  it('runs only zfs-backup (/dev/zfs), zfs-ssh (sshd chroots and switches users) and vpn-edge (/dev/net/tun) as root', () => {
     const root = files.filter((f) => /^(root|0)\b/.test(lastUser(f.runtime)?.getArgumentsContent() ?? ''));
-    expect(root.map((f) => f.image)).toEqual(['zfs-backup', 'zfs-ssh']);
+    expect(root.map((f) => f.image)).toEqual(['vpn-edge', 'zfs-backup', 'zfs-ssh']);
   });
 
   it('runtime base: pinned Alpine, nodejs and tini from apk, non-root user, /tmp 1777, the probe, a healthcheck', () => {
@@ -141,6 +154,17 @@ describe('containerfile rules catch what they must', () => {
       '# Root on purpose: borg must read files of every owner in this made-up variant.\nUSER root\nENTRYPOINT',
     );
     expect(problems).toEqual([]);
+  });
+
+  it('holds a tool image (no bundle) to the same rules, and refuses a bundle stage in it', () => {
+    const tool = readFileSync(join(repoRoot, 'containerfiles/rproxy-edge.Containerfile'), 'utf8');
+    expect(appImageProblems(parseContainerfile('rproxy-edge', tool))).toEqual([]);
+    const withBundle = tool.replace(/^FROM (\S+) AS packages-apk$/m, 'FROM scratch AS bundle\n\nFROM $1 AS packages-apk');
+    expect(appImageProblems(parseContainerfile('rproxy-edge', withBundle))).toContain('multi-stage: a tool image with stage bundle');
+    const asRoot = tool.replace('USER homelab\nEXPOSE', 'USER root\nEXPOSE');
+    expect(appImageProblems(parseContainerfile('rproxy-edge', asRoot)).some((p) => p.startsWith('non-root: '))).toBe(true);
+    const noLabel = tool.replace(/LABEL homelab\.tool="caddy" /, 'LABEL ');
+    expect(appImageProblems(parseContainerfile('rproxy-edge', noLabel)).some((p) => p.startsWith('label: '))).toBe(true);
   });
 
   it('tells pinned references from floating ones', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startCaddy } from '@homelab/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appContainerfiles, type Containerfile, isPlaceholderApp } from './images/containerfiles.js';
+import { edgeScenarios } from './images/edge-scenarios.js';
 import {
   buildImage,
   expectHealthyAs,
@@ -50,7 +51,13 @@ async function build(f: Containerfile): Promise<string> {
   if (baseSize === 0)
     baseSize = await inspect(`${TEST_REPO}/runtime-base:${JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version}`);
   const total = await inspect(tag);
-  sizes.push({ image: f.image, app: f.app ?? '', total, own: total - baseSize, bundle: readFileSync(bundleOf(f.app ?? '')).length });
+  sizes.push({
+    image: f.image,
+    app: f.app ?? `(${f.tool})`,
+    total,
+    own: total - baseSize,
+    bundle: f.app ? readFileSync(bundleOf(f.app)).length : 0,
+  });
   // The tags carry the version and the commit (the one checked out when the task ran).
   const commit = (
     await sandbox.podman(['image', 'inspect', '--format', '{{index .Labels "org.opencontainers.image.revision"}}', tag])
@@ -61,7 +68,8 @@ async function build(f: Containerfile): Promise<string> {
   ).not.toThrow();
   const tags = (await sandbox.podman(['image', 'inspect', '--format', '{{join .RepoTags " "}}', tag])).stdout;
   expect(tags).toContain(`${tag}-${commit}`);
-  expect(tag).toMatch(new RegExp(`:${JSON.parse(readFileSync(join(repoRoot, 'apps', f.app ?? '', 'package.json'), 'utf8')).version}$`));
+  const versionFile = f.app ? join(repoRoot, 'apps', f.app, 'package.json') : join(repoRoot, 'package.json');
+  expect(tag).toMatch(new RegExp(`:${JSON.parse(readFileSync(versionFile, 'utf8')).version}$`));
   return tag;
 }
 
@@ -110,6 +118,7 @@ async function startMcServer(tag: string): Promise<void> {
 }
 
 const scenarios: Record<string, Scenario> = {
+  ...edgeScenarios(() => ({ sandbox, work })),
   async 'mc-server'(tag) {
     await startMcServer(tag);
     await expectHealthyAs(sandbox, 'smoke-mc-server', 'homelab');
@@ -523,15 +532,15 @@ describe('images on a substitute base (no registry here)', () => {
 
   for (const f of files) {
     const app = f.app ?? '';
-    if (isPlaceholderApp(app)) {
+    if (f.app && isPlaceholderApp(app)) {
       // Visible in the test list, never silent: the image is covered once the app is real.
       it(`${f.image}: NOT COVERED YET, apps/${app}/src/main.ts is still the placeholder`, () => {
         expect(isPlaceholderApp(app)).toBe(true);
       });
       continue;
     }
-    it(`${f.image} (${app}): builds from its Containerfile on the substitute base and runs hardened`, async () => {
-      expect(existsSync(bundleOf(app)), `${bundleOf(app)} is missing: run "npm run build" first`).toBe(true);
+    it(`${f.image} (${f.app ?? f.tool}): builds from its Containerfile on the substitute base and runs hardened`, async () => {
+      if (f.app) expect(existsSync(bundleOf(app)), `${bundleOf(app)} is missing: run "npm run build" first`).toBe(true);
       const scenario = scenarios[f.image];
       expect(scenario, `a smoke scenario for ${f.image}`).toBeDefined();
       const tag = await build(f);

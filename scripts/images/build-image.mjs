@@ -77,23 +77,27 @@ function registryOf(ref) {
 const text = readFileSync(containerfile, 'utf8');
 const argDefault = (name) => new RegExp(`^ARG ${name}=(\\S+)`, 'm').exec(text)?.[1];
 const app = /homelab\.app="([^"]+)"/.exec(text)?.[1];
-if (!app) fail(`${containerfile} has no LABEL homelab.app="<app>"`);
-const version = JSON.parse(readFileSync(join(root, 'apps', app, 'package.json'), 'utf8')).version;
+// A tool image (rproxy-edge: Caddy alone) has no app of ours: no bundle, tagged with the repo version.
+const tool = /homelab\.tool="([^"]+)"/.exec(text)?.[1];
+if (!app && !tool) fail(`${containerfile} has no LABEL homelab.app="<app>" (or homelab.tool="<tool>")`);
 const rootVersion = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+const version = app ? JSON.parse(readFileSync(join(root, 'apps', app, 'package.json'), 'utf8')).version : rootVersion;
 const commit = (await sh('git', ['rev-parse', '--short=12', 'HEAD'])).stdout.trim() || 'nogit';
 const repo = process.env.IMAGE_REPO || 'localhost/homelab';
 
-const buildArgs = new Map([['BUNDLE', 'prebuilt']]);
+const buildArgs = new Map(app ? [['BUNDLE', 'prebuilt']] : []);
 for (const pair of (process.env.IMAGE_BUILD_ARGS ?? '').split(/\s+/).filter(Boolean)) {
   const at = pair.indexOf('=');
   if (at < 1) fail(`IMAGE_BUILD_ARGS: expected KEY=VALUE, got "${pair}"`);
   buildArgs.set(pair.slice(0, at), pair.slice(at + 1));
 }
+// A tool image has no bundle stage: a BUNDLE arg would only make podman warn about an unused arg.
+if (!app) buildArgs.delete('BUNDLE');
 const network = process.env.IMAGE_BUILD_NETWORK ? ['--network', process.env.IMAGE_BUILD_NETWORK] : [];
 const offline = buildArgs.get('PACKAGES') === 'preinstalled';
 
 if ((await sh('podman', ['--version'])).code !== 0) skip('podman is not installed');
-if (buildArgs.get('BUNDLE') === 'prebuilt' && !existsSync(join(root, 'apps', app, 'dist', 'main.js'))) {
+if (app && buildArgs.get('BUNDLE') === 'prebuilt' && !existsSync(join(root, 'apps', app, 'dist', 'main.js'))) {
   fail(`apps/${app}/dist/main.js is missing: run "turbo run build" first (the image task depends on it)`);
 }
 if (!offline && !(await reachable('dl-cdn.alpinelinux.org')))

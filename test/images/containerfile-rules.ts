@@ -12,16 +12,26 @@ export function appImageProblems(f: Containerfile): string[] {
   const stage = (name: string) => f.stages.find((s) => s.name === name);
   const runtime = f.runtime;
   const app = f.app;
-  if (!app) problems.push('label: the runtime stage has no LABEL homelab.app="<app>"');
+  // A tool image (homelab.tool, no app) has no bundle: only the package variants and the runtime.
+  const toolOnly = !app && f.tool !== undefined;
+  if (!app && !toolOnly) problems.push('label: the runtime stage has no LABEL homelab.app="<app>" (nor homelab.tool="<tool>")');
+  if (app && f.tool) problems.push('label: both homelab.app and homelab.tool');
 
   // multi-stage: a builder that runs npm ci and the turbo build of just this app; selectable variants.
-  for (const name of ['bundle-source', 'bundle-prebuilt', 'bundle', 'packages-apk', 'packages-preinstalled', 'runtime']) {
+  const required = toolOnly
+    ? ['packages-apk', 'packages-preinstalled', 'runtime']
+    : ['bundle-source', 'bundle-prebuilt', 'bundle', 'packages-apk', 'packages-preinstalled', 'runtime'];
+  for (const name of required) {
     if (!names.has(name)) problems.push(`multi-stage: no stage ${name}`);
+  }
+  if (toolOnly) {
+    for (const name of ['bundle-source', 'bundle-prebuilt', 'bundle'])
+      if (names.has(name)) problems.push(`multi-stage: a tool image with stage ${name}`);
   }
   if (runtime.name !== 'runtime') problems.push('multi-stage: the last stage is not `runtime`');
   const builderRuns = runsOf(stage('bundle-source'));
-  if (!/\bnpm ci\b/.test(builderRuns)) problems.push('multi-stage: the builder does not run npm ci');
-  if (!builderRuns.includes(`turbo run build --filter=@homelab/${app}`))
+  if (!toolOnly && !/\bnpm ci\b/.test(builderRuns)) problems.push('multi-stage: the builder does not run npm ci');
+  if (!toolOnly && !builderRuns.includes(`turbo run build --filter=@homelab/${app}`))
     problems.push('multi-stage: the builder does not run the turbo build of the app');
   if (!/apk add --no-cache /.test(runsOf(stage('packages-apk')))) problems.push('multi-stage: packages-apk installs nothing from Alpine');
   for (const s of f.stages.filter((st) => /\$\{\w+\}/.test(st.from) && !/^\$\{\w+\}$/.test(st.from))) {
@@ -38,7 +48,8 @@ export function appImageProblems(f: Containerfile): string[] {
   const copies = runtime.instructions.filter((i) => keyword(i) === 'COPY' || keyword(i) === 'ADD');
   for (const c of copies.filter((i) => keyword(i) === 'ADD')) problems.push(`bundle-only: ADD ${c.getArgumentsContent()}`);
   const fromBundle = copies.filter((c) => flagsOf(c).get('from') === 'bundle');
-  if (fromBundle.length !== 1) problems.push(`bundle-only: ${fromBundle.length} COPY --from=bundle (expected 1)`);
+  if (fromBundle.length !== (toolOnly ? 0 : 1))
+    problems.push(`bundle-only: ${fromBundle.length} COPY --from=bundle (expected ${toolOnly ? 0 : 1})`);
   for (const c of fromBundle) {
     const sources = argsOf(c).slice(0, -1);
     if (sources.join(' ') !== `/src/apps/${app}/dist/main.js`) problems.push(`bundle-only: COPY --from=bundle ${sources.join(' ')}`);

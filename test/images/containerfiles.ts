@@ -27,6 +27,8 @@ export interface Containerfile {
   runtime: Stage;
   /** `LABEL homelab.app=...` of the runtime stage (undefined for the runtime base). */
   app: string | undefined;
+  /** `LABEL homelab.tool=...`: an image of a tool alone (rproxy-edge: Caddy), with no app bundle. */
+  tool: string | undefined;
   lines: string[];
 }
 
@@ -74,7 +76,9 @@ export function parseContainerfile(image: string, text?: string): Containerfile 
   if (!runtime) throw new Error(`${path}: no FROM`);
   const label = runtime.instructions.find((i) => i.getKeyword() === 'LABEL' && /homelab\.app=/.test(i.getArgumentsContent() ?? ''));
   const app = label ? /homelab\.app="?([\w-]+)"?/.exec(label.getArgumentsContent() ?? '')?.[1] : undefined;
-  return { image, path, text, globalArgs, stages, runtime, app, lines: text.split('\n') };
+  const toolLabel = runtime.instructions.find((i) => i.getKeyword() === 'LABEL' && /homelab\.tool=/.test(i.getArgumentsContent() ?? ''));
+  const tool = toolLabel ? /homelab\.tool="?([\w-]+)"?/.exec(toolLabel.getArgumentsContent() ?? '')?.[1] : undefined;
+  return { image, path, text, globalArgs, stages, runtime, app, tool, lines: text.split('\n') };
 }
 
 export const keyword = (i: Instruction) => i.getKeyword();

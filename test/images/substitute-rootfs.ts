@@ -7,7 +7,8 @@ import { basename, dirname, join } from 'node:path';
  * machine's own programs (Debian), which `podman import` turns into the ALPINE_IMAGE of
  * runtime-base.Containerfile (with PACKAGES=preinstalled). It holds what the images' runtime stages
  * use: node, tini, a busybox for sh/wget/nc/mkdir, and the tools of every image that exist here
- * (borg with its python, rsync, git, lighttpd, goaccess, cgit with python-markdown, openssh's sshd). Not
+ * (borg with its python, rsync, git, lighttpd, goaccess, cgit with python-markdown, openssh's sshd, caddy,
+ * wireguard-go, wg, nft and iproute2's ip). Not
  * here: OpenJDK (mc-server), ttyd (mc-ttyd-rcon, not in Debian 12), little-a-map (mc-map), zfs.
  *
  * Paths follow Alpine's layout where the images rely on it (cgit under /usr/share/webapps/cgit,
@@ -52,6 +53,12 @@ export function substituteTools(): RootfsTools {
       '/usr/bin/ssh': '/usr/bin/ssh',
       // The sftp client: zfs-ssh's smoke test edits over sftp from inside the container.
       '/usr/bin/sftp': '/usr/bin/sftp',
+      // rproxy-edge (Alpine's caddy is /usr/sbin/caddy) and vpn-edge (wireguard-go, wg, nft, ip).
+      '/usr/bin/caddy': '/usr/sbin/caddy',
+      '/usr/bin/wireguard-go': '/usr/bin/wireguard-go',
+      '/usr/bin/wg': '/usr/bin/wg',
+      '/usr/sbin/nft': '/usr/sbin/nft',
+      [realpathSync('/usr/sbin/ip')]: '/sbin/ip',
     },
     trees: {
       [pythonLib]: pythonLib,
@@ -150,6 +157,9 @@ export function buildSubstituteRootfs(root: string, tools: RootfsTools = substit
     if (!existsSync(join(root, 'bin', applet))) symlinkSync('busybox', join(root, 'bin', applet));
   }
   symlinkSync('/bin/env', join(root, 'usr/bin/env'));
+  // As on Alpine: wg and wireguard-go meet at /var/run/wireguard/<if>.sock.
+  mkdirSync(join(root, 'var'), { recursive: true });
+  symlinkSync('../run', join(root, 'var/run'));
   symlinkSync(basename(debianPython()), join(root, 'usr/bin/python3'));
   if (existsSync(join(root, 'usr/bin/git'))) {
     // git's own git-shell (the login shell of git-ssh) is one of git-core's hard links.

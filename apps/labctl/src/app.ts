@@ -1,10 +1,12 @@
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { type CliSpec, ConfigError, createLogger, createRunner, type Runner, UsageError } from '@homelab/core';
 import { formatIssue, type LabIssue } from './issues.js';
 import { parseLab, readLabText } from './load.js';
 import { diffRendered, renderAll, writeRendered } from './render/index.js';
 import { checkLab } from './rules.js';
 import { type Lab, labJsonSchema } from './schema.js';
+import { checkVpnPeers } from './vpn-peers.js';
 import type { NetnsOptions, NetnsSource } from './wire/netns.js';
 import { formatStatus, labStatus, wireDown, wireUp } from './wire/wire.js';
 
@@ -27,12 +29,26 @@ async function loadChecked(file: string, io: LabctlIo): Promise<Lab> {
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
   const parsed = parseLab(text, file);
-  const issues: LabIssue[] = parsed.ok ? checkLab(parsed.lab) : parsed.issues;
+  const issues: LabIssue[] = parsed.ok ? [...checkLab(parsed.lab), ...(await peerIssues(parsed.lab, file))] : parsed.issues;
   if (issues.length > 0) {
     for (const issue of issues) io.stderr(`${file}: ${formatIssue(issue)}\n`);
     throw new ConfigError([{ key: file, problem: `${issues.length} problem(s), see above` }]);
   }
   return (parsed as { lab: Lab }).lab;
+}
+
+/** The VPN peers file (vpn.peers_file, relative to the lab file) when it exists; none is no issue. */
+async function peerIssues(lab: Lab, file: string): Promise<LabIssue[]> {
+  if (!lab.vpn.peers_file) return [];
+  const path = resolve(dirname(file), lab.vpn.peers_file);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    return [{ entry: 'vpn.peers_file', problem: `cannot read ${path}: ${(error as Error).message}` }];
+  }
+  return checkVpnPeers(lab, text, path);
 }
 
 function netnsOptions(flags: Record<string, unknown>): NetnsOptions {

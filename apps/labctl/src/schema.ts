@@ -118,6 +118,7 @@ export const labSchema = z.strictObject({
       tls: z.enum(['auto', 'internal', 'off']).default('auto').describe('auto: ACME certificates; off: plain HTTP sites'),
       access_log: z.string().startsWith('/').default('/var/log/caddy/access.log'),
       ports: z.array(port).default([80, 443]),
+      health_port: port.default(2080).describe("Caddy's own health site on 127.0.0.1 (GET /healthz), the image's HEALTHCHECK"),
     })
     .prefault({}),
   vpn: z
@@ -125,6 +126,17 @@ export const labSchema = z.strictObject({
       interface: z.string().min(1).default('wg0'),
       port: port.default(51820),
       client_subnet: cidr,
+      endpoint: z
+        .string()
+        .regex(/^[a-z0-9.-]+:\d{1,5}$/i, 'expected host:port, e.g. vpn.example.org:51820')
+        .default('vpn.example.org:51820')
+        .describe("what WireGuard clients connect to (their config's Endpoint)"),
+      dns: z.array(ipv4).default([]).describe("the DNS servers of the clients' configs"),
+      peers_file: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("wg-agent's peer list (absolute, or relative to lab.yaml): `labctl check` checks its addresses when it exists"),
     })
     .describe('the WireGuard side of vpn-edge'),
   cross_hub_links: z.array(z.string()).default([]).describe('links allowed between the public and the private hub'),

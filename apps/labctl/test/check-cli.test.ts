@@ -59,6 +59,26 @@ describe('labctl check', () => {
     expect(lines).toHaveLength(2);
   });
 
+  it('refuses a VPN peer (vpn.peers_file, relative to lab.yaml) outside the client subnet or on a link', async () => {
+    const dir = await makeTempDir('labctl-check-');
+    const raw = labRaw();
+    raw.vpn.peers_file = 'peers.yaml';
+    await writeFile(join(dir, 'lab.yaml'), stringify(raw));
+    await writeFile(join(dir, 'peers.yaml'), 'peers:\n  - { name: phone, address: 10.200.0.2, allow: [git-ssh] }\n');
+    const ok = await labctl(['check', join(dir, 'lab.yaml')]);
+    expect(ok.code, ok.stderr).toBe(0);
+    await writeFile(
+      join(dir, 'peers.yaml'),
+      'peers:\n  - { name: phone, address: 10.100.0.2 }\n  - { name: laptop, address: 10.1.3.0, allow: [git-ssh] }\n',
+    );
+    const r = await labctl(['check', join(dir, 'lab.yaml')]);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toContain('peers.0 (phone): address 10.100.0.2 lies outside the VPN client subnet 10.200.0.0/24; fix: ');
+    expect(lines[1]).toContain('peers.1 (laptop): address 10.1.3.0 overlaps link v-zfs-web; fix: ');
+    expect(lines).toHaveLength(3);
+  });
+
   it('names the over-long names of the notes table 3 and proposes fitting ones', async () => {
     const dir = await makeTempDir('labctl-notes-');
     const raw = labRaw();

@@ -62,7 +62,7 @@ describe('rendered files', () => {
   });
 
   it("each compose file parses with Debian's podman-compose into hardened, network-less containers", async () => {
-    const composeFiles = files.filter((f) => f.endsWith('.yaml'));
+    const composeFiles = files.filter((f) => f.endsWith('.yaml') && !f.includes('/'));
     expect(composeFiles).toHaveLength(6);
     let creates = 0;
     for (const f of composeFiles) {

@@ -43,6 +43,13 @@ export function renderCaddyfile(lab: Lab): string {
     '\t\trespond "{err.status_code} {err.status_text}"',
     '\t}',
     '}',
+    '',
+    "# health of rproxy-edge on its own port, loopback only (the image's HEALTHCHECK)",
+    `http://127.0.0.1:${lab.proxy.health_port} {`,
+    '\tbind 127.0.0.1',
+    '\trespond /healthz "ok" 200',
+    '\trespond 404',
+    '}',
   ];
   for (const att of attachmentsOf(lab, edge)) {
     const site = lab.containers[att.peer.end]?.site;

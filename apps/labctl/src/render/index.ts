@@ -7,6 +7,7 @@ import { renderCaddyfile } from './caddy.js';
 import { renderCompose } from './compose.js';
 import { renderLighttpd } from './lighttpd.js';
 import { allRulesets } from './nft.js';
+import { renderWgAgentConfig } from './wg-agent.js';
 
 /** Pure: every rendered file, by its path relative to the output folder. */
 export function renderAll(lab: Lab): Map<string, string> {
@@ -16,6 +17,7 @@ export function renderAll(lab: Lab): Map<string, string> {
     if (modules.has(module)) files.set(`${module}.yaml`, renderCompose(lab, module));
   }
   files.set('caddy/Caddyfile', renderCaddyfile(lab));
+  files.set('wg-agent/wg-agent.yaml', renderWgAgentConfig(lab));
   for (const name of Object.keys(lab.containers)) {
     const conf = renderLighttpd(lab, name);
     if (conf) files.set(`lighttpd/${name}.conf`, conf);

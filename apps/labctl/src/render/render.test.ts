@@ -32,7 +32,7 @@ describe('compose files', () => {
   const files = renderAll(lab);
   const services = Object.fromEntries(
     [...files]
-      .filter(([p]) => p.endsWith('.yaml'))
+      .filter(([p]) => p.endsWith('.yaml') && !p.includes('/'))
       .flatMap(([, text]) => Object.entries((parse(text) as { services: Record<string, Record<string, unknown>> }).services)),
   );
 
@@ -61,7 +61,12 @@ describe('compose files', () => {
       test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:9000/healthz'],
     });
     expect(services['git-ssh']?.healthcheck).toMatchObject({ test: ['CMD', 'nc', '-z', '127.0.0.1', '2222'] });
-    expect(services['vpn-edge']?.healthcheck).toBeUndefined();
+    expect(services['vpn-edge']?.healthcheck).toMatchObject({
+      test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:9000/healthz'],
+    });
+    expect(services['rproxy-edge']?.healthcheck).toMatchObject({
+      test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:2080/healthz'],
+    });
   });
 });
 
@@ -75,6 +80,9 @@ describe('Caddyfile', () => {
     for (const name of Object.keys(SECURITY_HEADERS)) expect(caddy).toContain(`\t\t${name} `);
     expect(caddy).toContain('@method_not_allowed not method GET POST HEAD');
     expect(caddy).toContain('output file /var/log/caddy/access.log\n\t\tformat json');
+  });
+  it("serves rproxy-edge's health on its own port, loopback only", () => {
+    expect(caddy).toContain('http://127.0.0.1:2080 {\n\tbind 127.0.0.1\n\trespond /healthz "ok" 200\n\trespond 404\n}');
   });
   it('renders plain-HTTP sites when tls is off', () => {
     expect(renderCaddyfile({ ...lab, proxy: { ...lab.proxy, tls: 'off' } })).toContain('http://darkroom.example.org {');
@@ -117,5 +125,21 @@ describe('lighttpd', () => {
     expect(conf).toContain('setenv.add-response-header = ("Cache-Control" => "no-cache")');
     expect(conf).not.toContain('.(png|jpg');
     expect(renderLighttpd(lab, 'lbmt-darkroom')).not.toContain('stat-cache-engine');
+  });
+});
+
+describe('wg-agent.yaml', () => {
+  it("gives vpn-edge's agent the edge address, the endpoint and every container linked to vpn-edge", () => {
+    const config = parse(renderAll(lab).get('wg-agent/wg-agent.yaml') ?? '');
+    expect(config).toMatchObject({ interface: 'wg0', listen_port: 51820, address: '10.200.0.1/24', endpoint: 'vpn.example.org:51820' });
+    expect(config.destinations).toEqual({
+      'git-ssh': '10.1.1.1',
+      'zfs-ssh': '10.1.2.1',
+      'zfs-web': '10.1.3.1',
+      'mc-ttyd-rcon': '10.1.4.1',
+      'navid-server': '10.1.5.1',
+      'navid-web': '10.1.6.1',
+      'reverse-proxy-stats': '10.1.7.1',
+    });
   });
 });

@@ -1,0 +1,54 @@
+import type { LiveInterface } from './dump.js';
+import type { DesiredPeer } from './wg-config.js';
+
+/** One difference between the declaration and the live interface, described without any key. */
+export interface Drift {
+  kind: 'missing' | 'undeclared' | 'changed' | 'interface';
+  /** The declared peer's name; for an undeclared peer, its allowed ips. */
+  peer?: string;
+  detail: string;
+}
+
+/** Pure: what differs between what should be on the interface and what `wg show dump` says is. */
+export function findDrift(desired: readonly DesiredPeer[], serverPublicKey: string, listenPort: number, live: LiveInterface): Drift[] {
+  const drift: Drift[] = [];
+  if (live.publicKey !== serverPublicKey) drift.push({ kind: 'interface', detail: 'the interface has another private key' });
+  if (live.listenPort !== listenPort) drift.push({ kind: 'interface', detail: `listen port ${live.listenPort}, declared ${listenPort}` });
+  const byKey = new Map(live.peers.map((p) => [p.publicKey, p]));
+  const declared = new Set(desired.map((p) => p.publicKey));
+  for (const peer of desired) {
+    const found = byKey.get(peer.publicKey);
+    if (!found) {
+      drift.push({ kind: 'missing', peer: peer.name, detail: 'not on the interface' });
+      continue;
+    }
+    const allowed = [`${peer.address}/32`];
+    if (found.allowedIps.join(',') !== allowed.join(','))
+      drift.push({
+        kind: 'changed',
+        peer: peer.name,
+        detail: `allowed ips ${found.allowedIps.join(',') || '(none)'}, declared ${allowed}`,
+      });
+    if (found.presharedKey !== peer.presharedKey) drift.push({ kind: 'changed', peer: peer.name, detail: 'preshared key differs' });
+  }
+  for (const peer of live.peers) {
+    if (!declared.has(peer.publicKey))
+      drift.push({ kind: 'undeclared', peer: peer.allowedIps.join(',') || '(no allowed ips)', detail: 'on the interface, not declared' });
+  }
+  return drift;
+}
+
+/**
+ * Pure: the peers whose reach may be opened before the interface changes. A tunnel address still
+ * held on the interface by another key (a removed peer whose address a new peer takes) opens only
+ * after the interface no longer routes it to the old key; everything else is safe either way (a
+ * rule for a peer not yet on the interface matches no packet; a removed peer loses its rules first).
+ */
+export function reachBeforeSync(desired: readonly DesiredPeer[], live: LiveInterface | undefined): DesiredPeer[] {
+  const owner = new Map<string, string>();
+  for (const peer of live?.peers ?? []) for (const ip of peer.allowedIps) owner.set(ip.replace(/\/32$/, ''), peer.publicKey);
+  return desired.filter((peer) => {
+    const current = owner.get(peer.address);
+    return current === undefined || current === peer.publicKey;
+  });
+}
