@@ -58,6 +58,11 @@ describe('checkLab', () => {
       /links\.\d+ \(mc-srv-ttyd\): joins the public hub \(mc-server\) and the private hub \(mc-ttyd-rcon\) and is not declared; fix: .*cross_hub_links/,
     ],
     ['an unknown key', (r) => Object.assign(r.links[0] as object, { colour: 'blue' }), /links\.0\.colour: unknown key; fix: remove it/],
+    [
+      'an allowlisted port that is not published',
+      (r) => Object.assign(r.host as object, { allowlist_tcp_ports: [25566] }),
+      /host\.allowlist_tcp_ports: 25566 is not a published TCP port/,
+    ],
   ];
 
   it.each(broken)('reports %s as exactly one clear issue', (_what, breakIt, pattern) => {

@@ -202,6 +202,15 @@ function hubOfEnd(lab: Lab, end: string): Hub | undefined {
 
 function checkPublishing(lab: Lab): LabIssue[] {
   const issues: LabIssue[] = [];
+  const publishedTcp = Object.values(lab.containers).flatMap((c) => c.publish.filter((p) => p.proto === 'tcp').map((p) => p.port));
+  for (const port of lab.host.allowlist_tcp_ports) {
+    if (!publishedTcp.includes(port))
+      issues.push({
+        entry: 'host.allowlist_tcp_ports',
+        problem: `${port} is not a published TCP port`,
+        fix: "list only ports under a container's publish",
+      });
+  }
   const hosts = new Map<string, string>();
   const published = new Map<string, string>();
   for (const [name, c] of Object.entries(lab.containers)) {

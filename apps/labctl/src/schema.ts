@@ -107,6 +107,10 @@ export const labSchema = z.strictObject({
     .strictObject({
       wan_interface: z.string().min(1).default('eth0'),
       admin_tcp_ports: z.array(port).default([]).describe('TCP ports the host itself accepts from the WAN side (e.g. ssh)'),
+      allowlist_tcp_ports: z
+        .array(port)
+        .default([])
+        .describe('published TCP ports forwarded only from the addresses edge-guard admits (its DDNS allowlist, e.g. Minecraft)'),
     })
     .prefault({}),
   hubs: z.strictObject({

@@ -48,6 +48,8 @@ beforeAll(async () => {
   await writeFile(join(www, 'index.html'), 'darkroom says hello\n');
   lab = await createTestLab(dir, tag, (raw) => {
     raw.proxy = { ...raw.proxy, tls: 'off', access_log: join(dir, 'access.log') };
+    // Without edge-guard's DDNS allowlist (tested with it in test/edge-guard-ddns.test.ts) 25565 is open.
+    raw.host = { ...raw.host, allowlist_tcp_ports: [] };
     raw.vpn = { ...raw.vpn, interface: wgEdge };
     raw.containers['lbmt-darkroom'].lighttpd.root = www;
   });

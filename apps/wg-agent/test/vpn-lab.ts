@@ -1,18 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  appBundle,
-  createNetns,
-  inNetns,
-  ip,
-  makeTempDir,
-  netnsPrefix,
-  repoRoot,
-  startProcess,
-  type TestProcess,
-  waitFor,
-} from '@homelab/testkit';
+// Relative imports (not the package index, which pulls in vitest): the bench uses these helpers too.
+import { appBundle, repoRoot } from '../../../packages/testkit/src/app.js';
+
+import { createNetns, inNetns, ip, netnsPrefix } from '../../../packages/testkit/src/netns.js';
+import { startProcess, type TestProcess } from '../../../packages/testkit/src/process.js';
+import { makeTempDir } from '../../../packages/testkit/src/temp-dir.js';
+import { waitFor } from '../../../packages/testkit/src/wait.js';
 
 /**
  * The private hub as labctl wires it, in namespaces of the test: vpn-edge (the agent, labctl's
@@ -29,6 +24,8 @@ destinations:
   zfs-web: 10.1.3.1
 `;
 export const GIT_SSH = '10.1.1.1';
+/** The repo root: bench/run.mjs runs a bundled copy elsewhere and says where the repo is. */
+const root = process.env.HOMELAB_REPO_ROOT ?? repoRoot;
 export const ZFS_WEB = '10.1.3.1';
 
 export interface VpnLab {
@@ -82,7 +79,7 @@ export async function createVpnLab(tag: string, clients: string[], peersYaml: st
   // labctl's own ruleset of vpn-edge (input from host-pri only WireGuard, forward from the VPN
   // interface to the v-* links only), for this test's interface name.
   const ifname = `wg${process.pid.toString(36)}${tag}`;
-  const ruleset = readFileSync(join(repoRoot, 'compose/nftables/vpn-edge.nft'), 'utf8').replaceAll('"wg0"', `"${ifname}"`);
+  const ruleset = readFileSync(join(root, 'compose/nftables/vpn-edge.nft'), 'utf8').replaceAll('"wg0"', `"${ifname}"`);
   sh(edge, 'nft', ['-f', '-'], ruleset);
 
   const dir = await makeTempDir('wg-agent-lab-');
@@ -100,7 +97,7 @@ export async function createVpnLab(tag: string, clients: string[], peersYaml: st
     peersFile,
     stateDir,
     health,
-    bundle: appBundle('wg-agent'),
+    bundle: process.env.HOMELAB_REPO_ROOT ? join(root, 'apps/wg-agent/dist/main.js') : appBundle('wg-agent'),
     env: { WG_CONFIG: join(dir, 'wg-agent.yaml'), WG_PEERS: peersFile, WG_STATE_DIR: stateDir, HEALTH_LISTEN: health },
     clients: clientNs,
   };

@@ -2,6 +2,13 @@ import { createHash } from 'node:crypto';
 import { type Attachment, attachmentsOf, edgeOf, HOST, isEdge } from '../model.js';
 import type { Lab, Service } from '../schema.js';
 
+/**
+ * The packet mark edge-guard (apps/edge-guard, its own table `inet edge_guard`) sets on connections
+ * from the addresses its DDNS allowlist admits. Sets cannot be shared between tables, so the host
+ * forwards an allowlisted port only with this mark: without edge-guard the port fails closed.
+ */
+export const EDGE_GUARD_ADMIT_MARK = '0x00100000';
+
 /** Every ruleset lives in one table of ours, so loading and removing it never touches other tables. */
 export const NFT_TABLE = 'inet labctl';
 
@@ -61,7 +68,9 @@ export function hostRuleset(lab: Lab): string {
   const pub = linkTo(lab, HOST, edgeOf(lab, 'public'));
   const pri = linkTo(lab, HOST, edgeOf(lab, 'private'));
   const links = attachmentsOf(lab, HOST).map((a) => a.ifname);
+  const allowlisted = lab.host.allowlist_tcp_ports;
   const tcp = [...lab.proxy.ports, ...published(lab, 'tcp')];
+  const openTcp = tcp.filter((p) => !allowlisted.includes(p));
   const pubUdp = published(lab, 'udp');
   const udp = [lab.vpn.port];
   const input = baseInput(links);
@@ -69,7 +78,13 @@ export function hostRuleset(lab: Lab): string {
   const forward = [
     'ct state established,related accept',
     'ct state invalid drop',
-    `iifname ${wan} oifname ${q(pub.ifname)} ip daddr ${pub.peer.ip} tcp dport ${set(tcp)} ct status dnat accept`,
+    `iifname ${wan} oifname ${q(pub.ifname)} ip daddr ${pub.peer.ip} tcp dport ${set(openTcp)} ct status dnat accept`,
+    ...(allowlisted.length > 0
+      ? [
+          '# only from the addresses edge-guard admits (its DDNS allowlist marks them before the DNAT)',
+          `iifname ${wan} oifname ${q(pub.ifname)} ip daddr ${pub.peer.ip} tcp dport ${set(allowlisted)} meta mark & ${EDGE_GUARD_ADMIT_MARK} == ${EDGE_GUARD_ADMIT_MARK} ct status dnat accept`,
+        ]
+      : []),
     ...(pubUdp.length > 0
       ? [`iifname ${wan} oifname ${q(pub.ifname)} ip daddr ${pub.peer.ip} udp dport ${set(pubUdp)} ct status dnat accept`]
       : []),

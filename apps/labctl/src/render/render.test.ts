@@ -97,6 +97,17 @@ describe('nftables rulesets', () => {
     expect(host).toContain('iifname "eth0" fib daddr type local udp dport 51820 dnat ip to 192.168.101.1');
     expect(host).not.toMatch(/iifname "host-pub" oifname "host-pri"|iifname "host-pri" oifname "host-pub"/);
   });
+  it("host: an allowlisted port is forwarded only with edge-guard's admit mark", () => {
+    const host = hostRuleset(lab);
+    expect(lab.host.allowlist_tcp_ports).toEqual([25565]);
+    expect(host).toContain('iifname "eth0" oifname "host-pub" ip daddr 192.168.100.1 tcp dport { 80, 443 } ct status dnat accept');
+    expect(host).toContain(
+      'iifname "eth0" oifname "host-pub" ip daddr 192.168.100.1 tcp dport 25565 meta mark & 0x00100000 == 0x00100000 ct status dnat accept',
+    );
+    const open = hostRuleset({ ...lab, host: { ...lab.host, allowlist_tcp_ports: [] } });
+    expect(open).toContain('tcp dport { 80, 443, 25565 } ct status dnat accept');
+    expect(open).not.toContain('meta mark');
+  });
   it('rproxy-edge forwards only the DNAT to mc-server; vpn-edge only VPN clients to private containers', () => {
     const pub = publicEdgeRuleset(lab);
     expect(pub.match(/ accept$/gm)?.length).toBeGreaterThan(0);

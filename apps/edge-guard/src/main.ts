@@ -1,0 +1,4 @@
+import { runSidecar } from '@homelab/core';
+import { definition } from './cli.js';
+
+runSidecar(definition);
