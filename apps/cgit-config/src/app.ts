@@ -1,4 +1,5 @@
-import { createRunner, type Lifecycle, type Logger } from '@homelab/core';
+import type { ServiceDeps, SidecarService } from '@homelab/core';
+import { type CgitConfigEnv, targetsFrom } from './config.js';
 import { Debouncer } from './debounce.js';
 import { superviseLighttpd } from './lighttpd-supervisor.js';
 import { type RenderResult, type RenderTargets, renderOnce } from './render.js';
@@ -12,11 +13,15 @@ export interface Status {
 }
 
 /** The `run` service: render, then watch the pool and re-render after each burst of changes. */
-export function createCgitConfigService(
-  t: RenderTargets,
-  opts: { log: Logger; debounceMs: number; rescanMs: number /** Run this lighttpd binary on the rendered config. */; lighttpdBin?: string },
-) {
-  const log = opts.log;
+export function buildCgitConfig(deps: ServiceDeps<CgitConfigEnv>): SidecarService {
+  const { log, lifecycle, runner, config } = deps;
+  const t: RenderTargets = targetsFrom(config);
+  const opts = {
+    debounceMs: config.CGIT_DEBOUNCE,
+    rescanMs: config.CGIT_RESCAN_INTERVAL,
+    /** Run this lighttpd binary on the rendered config. */
+    lighttpdBin: config.CGIT_LIGHTTPD_RUN ? config.CGIT_LIGHTTPD_BIN : undefined,
+  };
   const warned = new Set<string>();
   const status: Status = { renders: 0, failures: 0 };
   let lighttpd: ReturnType<typeof superviseLighttpd> | undefined;
@@ -34,12 +39,13 @@ export function createCgitConfigService(
     }
   };
 
+  const ready = () => status.last !== undefined && status.lastError === undefined && (lighttpd === undefined || lighttpd.isRunning());
   return {
-    status,
-    ready: () => status.last !== undefined && status.lastError === undefined && (lighttpd === undefined || lighttpd.isRunning()),
-    /** True when the supervised lighttpd died on its own (the service then stops with exit code 1). */
-    failed: () => lighttpd?.failed() ?? false,
-    async start(lifecycle: Lifecycle): Promise<void> {
+    checks: { render: () => ({ ok: ready(), detail: status.lastError ?? 'rendered' }) },
+    status: () => ({ ...status }),
+    /** 1 when the supervised lighttpd died on its own. */
+    exitCode: () => (lighttpd?.failed() ? 1 : undefined),
+    async start(): Promise<void> {
       const debouncer = new Debouncer(render, { quietMs: opts.debounceMs, maxWaitMs: Math.max(1000, opts.debounceMs * 3) });
       const watcher = watchPool(t.pool, log.child({ component: 'watch' }), () => debouncer.trigger());
       lifecycle.onStop('watcher', () => watcher.close());
@@ -48,7 +54,6 @@ export function createCgitConfigService(
       // The first render after the watcher is ready, so no change can fall between the two.
       await render();
       if (opts.lighttpdBin !== undefined && t.lighttpdOut !== undefined) {
-        const runner = createRunner({ log });
         lighttpd = superviseLighttpd({
           runner,
           lifecycle,

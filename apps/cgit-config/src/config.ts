@@ -1,13 +1,4 @@
-import {
-  type CommandContext,
-  ConfigError,
-  commonEnvDocs,
-  commonEnvShape,
-  configValues,
-  duration,
-  type EnvDoc,
-  loadEnvConfig,
-} from '@homelab/core';
+import { type ConfigIssue, commonEnvShape, configValues, duration, type EnvDoc, type SidecarEnv } from '@homelab/core';
 import { z } from 'zod';
 import type { RenderTargets } from './render.js';
 import { type CgitrcSettings, defaultCgitrcSettings } from './render-cgitrc.js';
@@ -69,18 +60,16 @@ export const envDocs: EnvDoc[] = [
   { name: 'CGIT_LIGHTTPD_BIN', description: 'the lighttpd binary for CGIT_LIGHTTPD_RUN', default: 'lighttpd' },
   { name: 'CGIT_DEBOUNCE', description: 'quiet time after a pool change before re-rendering', default: '200ms' },
   { name: 'CGIT_RESCAN_INTERVAL', description: 'full re-render even without events (0s = never)', default: '60s' },
-  ...commonEnvDocs,
 ];
 
-export function loadConfig(ctx: CommandContext): CgitConfigEnv {
-  const { config } = loadEnvConfig(schema, ctx.env, { prefixes: ['CGIT_'] });
-  if (config.CGIT_LIGHTTPD_RUN && config.CGIT_LIGHTTPD_OUT === undefined) {
-    throw new ConfigError([
-      { key: 'CGIT_LIGHTTPD_RUN', problem: 'is true but CGIT_LIGHTTPD_OUT is not set', expected: 'CGIT_LIGHTTPD_OUT as well' },
-    ]);
-  }
-  return config;
+/** Rules across keys. */
+function checkConfig(config: CgitConfigEnv): ConfigIssue[] {
+  return config.CGIT_LIGHTTPD_RUN && config.CGIT_LIGHTTPD_OUT === undefined
+    ? [{ key: 'CGIT_LIGHTTPD_RUN', problem: 'is true but CGIT_LIGHTTPD_OUT is not set', expected: 'CGIT_LIGHTTPD_OUT as well' }]
+    : [];
 }
+
+export const cgitConfigEnv: SidecarEnv<typeof schema> = { schema, prefixes: ['CGIT_'], docs: envDocs, check: checkConfig };
 
 /** Pure: the render targets and settings from the validated env. */
 export function targetsFrom(c: CgitConfigEnv): RenderTargets {

@@ -1,4 +1,4 @@
-import { main } from '@homelab/core';
-import { cgitConfigCli } from './cli.js';
+import { runSidecar } from '@homelab/core';
+import { cgitConfig } from './cli.js';
 
-main(cgitConfigCli({ out: (text) => process.stdout.write(text) }));
+runSidecar(cgitConfig);

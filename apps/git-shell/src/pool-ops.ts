@@ -13,6 +13,7 @@ import {
   writeDescription,
   writePrivate,
 } from '@homelab/git-pool';
+import type { GitShellConfig } from './config.js';
 
 /** What the pool operations need: the pool folder, the git runner and the clock (for trash stamps). */
 export interface PoolDeps {
@@ -20,6 +21,11 @@ export interface PoolDeps {
   runner: Runner;
   clock: Clock;
   signal?: AbortSignal;
+}
+
+/** The pool operations' deps from a command's. */
+export function poolDeps(deps: { config: GitShellConfig; runner: Runner; clock: Clock }): PoolDeps {
+  return { pool: deps.config.GIT_SHELL_REPOS, runner: deps.runner, clock: deps.clock };
 }
 
 export const TRASH_DIR = '.trash';

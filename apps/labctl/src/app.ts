@@ -1,27 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { type CliSpec, ConfigError, createLogger, createRunner, type Runner, UsageError } from '@homelab/core';
+import { ConfigError, type SidecarIo, UsageError } from '@homelab/core';
 import { formatIssue, type LabIssue } from './issues.js';
 import { parseLab, readLabText } from './load.js';
-import { diffRendered, renderAll, writeRendered } from './render/index.js';
 import { checkLab } from './rules.js';
-import { type Lab, labJsonSchema } from './schema.js';
+import type { Lab } from './schema.js';
 import { checkVpnPeers } from './vpn-peers.js';
 import type { NetnsOptions, NetnsSource } from './wire/netns.js';
-import { formatStatus, labStatus, wireDown, wireUp } from './wire/wire.js';
 
 export const DEFAULT_LAB = 'lab/lab.yaml';
 
-export interface LabctlIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  /** The runner for `ip`, `nft`, `sysctl`, `podman`; main.ts passes the real one. */
-  runner?: Runner;
-  logLevel?: string;
-}
-
 /** Reads, validates and checks a lab file; every issue printed on its own line, then exit 2. */
-async function loadChecked(file: string, io: LabctlIo): Promise<Lab> {
+export async function loadChecked(file: string, io: Pick<SidecarIo, 'stderr'>): Promise<Lab> {
   let text: string;
   try {
     text = await readLabText(file);
@@ -51,7 +41,7 @@ async function peerIssues(lab: Lab, file: string): Promise<LabIssue[]> {
   return checkVpnPeers(lab, text, path);
 }
 
-function netnsOptions(flags: Record<string, unknown>): NetnsOptions {
+export function netnsOptions(flags: Record<string, unknown>): NetnsOptions {
   const source = (flags['netns-from'] as string | undefined) ?? 'podman';
   if (source !== 'podman' && source !== 'named') throw new UsageError(`--netns-from: expected podman or named, got "${source}"`);
   const prefix = (flags['netns-prefix'] as string | undefined) ?? 'lab-';
@@ -66,117 +56,13 @@ function netnsOptions(flags: Record<string, unknown>): NetnsOptions {
   return { source: source as NetnsSource, prefix, ...(podmanUser ? { podmanUser } : {}), ...(containerPrefix ? { containerPrefix } : {}) };
 }
 
-const netnsFlags = {
+export const netnsFlags = {
   'netns-from': { type: 'string', description: 'where namespaces come from: podman (container PIDs) or named (/run/netns) [podman]' },
   'netns-prefix': { type: 'string', description: 'netns names are <prefix><container> (and <prefix>host when named) [lab-]' },
 } as const;
 
-const wireFlags = {
+export const wireFlags = {
   ...netnsFlags,
   'podman-user': { type: 'string', description: 'rootless podman: run podman inspect as this user (runuser -u USER)' },
   'container-prefix': { type: 'string', description: 'podman container names are <prefix><container> [none]' },
 } as const;
-
-export function buildCli(io: LabctlIo): CliSpec {
-  // Subprocess logs go to stderr (stdout is the command's output); failures expected while observing stay quiet by default.
-  const runner = () =>
-    io.runner ??
-    createRunner({
-      log: createLogger({
-        name: 'labctl',
-        level: io.logLevel ?? 'silent',
-        destination: { write: (line: string) => io.stderr(line) },
-        pretty: false,
-      }),
-    });
-  return {
-    name: 'labctl',
-    summary: 'the lab as code: check lab.yaml, render compose/nftables/Caddy/lighttpd configs, wire the veth pairs',
-    env: [{ name: 'LOG_LEVEL', description: 'log level of the subprocess log (JSON lines on stderr)', default: 'silent' }],
-    commands: {
-      check: {
-        usage: 'check [FILE]',
-        summary: `check every rule of the topology (default FILE ${DEFAULT_LAB}); one line per problem, exit 2`,
-        run: async ({ args }) => {
-          const file = args[0] ?? DEFAULT_LAB;
-          const lab = await loadChecked(file, io);
-          io.stdout(`${file}: ok (${Object.keys(lab.containers).length} containers, ${lab.links.length} links)\n`);
-          return 0;
-        },
-      },
-      render: {
-        usage: 'render [FILE] --out DIR',
-        summary: 'write compose files, nftables rulesets, the Caddyfile and lighttpd configs into DIR',
-        flags: {
-          out: { type: 'string', description: 'output folder for render (e.g. compose)' },
-          verify: {
-            type: 'boolean',
-            description: 'render: compare DIR with what would be rendered, write nothing, exit 1 on a difference',
-          },
-        },
-        run: async ({ args, flags }) => {
-          const out = flags.out as string | undefined;
-          if (!out) throw new UsageError('render needs --out DIR');
-          const file = args[0] ?? DEFAULT_LAB;
-          const files = renderAll(await loadChecked(file, io));
-          if (flags.verify) {
-            const problems = await diffRendered(resolve(out), files);
-            for (const p of problems) io.stderr(`${out}/${p}\n`);
-            if (problems.length > 0) {
-              io.stderr(`${out} is not what labctl renders from ${file}: run labctl render ${file} --out ${out}\n`);
-              return 1;
-            }
-            io.stdout(`${out}: up to date (${files.size} files)\n`);
-            return 0;
-          }
-          const written = await writeRendered(resolve(out), files);
-          io.stdout(`rendered ${written.length} files into ${out}\n`);
-          return 0;
-        },
-      },
-      wire: {
-        usage: 'wire up|down [FILE]',
-        summary: 'create (up) or remove (down) the veth pairs, addresses, routes, forwarding and rulesets; idempotent',
-        flags: wireFlags,
-        run: async ({ args, flags }) => {
-          const action = args[0];
-          if (action !== 'up' && action !== 'down') throw new UsageError(`wire: expected up or down, got "${action ?? ''}"`);
-          const file = args[1] ?? DEFAULT_LAB;
-          const lab = await loadChecked(file, io);
-          const opts = netnsOptions(flags);
-          const result = action === 'up' ? await wireUp(runner(), lab, opts) : await wireDown(runner(), lab, opts);
-          if (result.changes.length === 0) {
-            io.stdout(
-              action === 'up'
-                ? `wire up: nothing to change: ${lab.links.length} links and their rulesets are in place (${result.durationMs} ms)\n`
-                : `wire down: nothing to remove (${result.durationMs} ms)\n`,
-            );
-          } else {
-            for (const change of result.changes) io.stdout(`${change}\n`);
-            io.stdout(`wire ${action}: ${result.changes.length} changes (${result.durationMs} ms)\n`);
-          }
-          return 0;
-        },
-      },
-      status: {
-        usage: 'status [FILE]',
-        summary: "a table of links (state, addresses, both ends' namespaces) and each container's health",
-        flags: netnsFlags,
-        run: async ({ args, flags }) => {
-          const lab = await loadChecked(args[0] ?? DEFAULT_LAB, io);
-          const status = await labStatus(runner(), lab, netnsOptions(flags));
-          io.stdout(formatStatus(status));
-          const bad = status.links.some((l) => !l.a.up || !l.b.up) || status.health.some((h) => !h.ok);
-          return bad ? 1 : 0;
-        },
-      },
-      schema: {
-        summary: 'print the JSON Schema of lab.yaml (lab/lab.schema.json is this output)',
-        run: () => {
-          io.stdout(`${JSON.stringify(labJsonSchema(), null, 2)}\n`);
-          return 0;
-        },
-      },
-    },
-  };
-}

@@ -1,10 +1,4 @@
-import { main } from '@homelab/core';
-import { buildCli } from './app.js';
+import { runSidecar } from '@homelab/core';
+import { labctl } from './cli.js';
 
-main(
-  buildCli({
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
-    logLevel: process.env.LOG_LEVEL,
-  }),
-);
+runSidecar(labctl);

@@ -1,29 +1,23 @@
-import type { Clock, Logger, ReadinessCheck, Runner, ServiceContext } from '@homelab/core';
+import type { ReadinessCheck, ServiceDeps, SidecarService } from '@homelab/core';
 import { Publisher, releaseLayout } from '@homelab/releases';
 import type { MapWatcherConfig } from './config.js';
 import { scheduleSettings } from './config.js';
 import { createMapMetrics } from './metrics.js';
+import { preflight } from './preflight.js';
 import { createRenderJob, type LastRender } from './render.js';
 import { initialSchedule, needsInitialRender } from './schedule.js';
 import { RenderScheduler } from './scheduler.js';
 import { newestInputTime, watchWorld } from './watcher.js';
 
-export interface MapWatcherDeps {
-  config: MapWatcherConfig;
-  /** The renderer's resolved path (see preflight). */
-  renderer: string;
-  runner: Runner;
-  clock: Clock;
-  log: Logger;
-}
-
 /**
  * Builds the sidecar without starting it: `checks` and `status` go to the health server, `start`
- * runs inside runService (watcher, scheduler, release clean-up, each with a stop hook).
+ * runs the watcher, scheduler and release clean-up, each with a stop hook. The start-up checks
+ * (preflight) run first, so a bad world or renderer is exit 2 before anything listens.
  */
-export function createMapWatcher(deps: MapWatcherDeps) {
-  const { config, clock } = deps;
+export async function buildMapWatcher(deps: ServiceDeps<MapWatcherConfig>): Promise<SidecarService> {
+  const { config, clock, lifecycle, registry } = deps;
   const layout = releaseLayout(config.MAP_OUTPUT, config.MAP_RELEASES);
+  const { renderer } = await preflight(config, layout, deps.env.PATH);
   let watching = false;
   let lastRender: LastRender | undefined;
   let scheduler: RenderScheduler | undefined;
@@ -45,7 +39,7 @@ export function createMapWatcher(deps: MapWatcherDeps) {
     };
   };
 
-  async function start(ctx: ServiceContext): Promise<void> {
+  async function start(): Promise<void> {
     const log = deps.log;
     publisher = new Publisher({
       layout,
@@ -55,10 +49,10 @@ export function createMapWatcher(deps: MapWatcherDeps) {
       log: log.child({ component: 'publish' }),
     });
     await publisher.init();
-    const metrics = createMapMetrics(ctx.registry, () => scheduler?.snapshot().pendingChanges ?? 0);
+    const metrics = createMapMetrics(registry, () => scheduler?.snapshot().pendingChanges ?? 0);
     const render = createRenderJob({
       runner: deps.runner,
-      renderer: deps.renderer,
+      renderer,
       world: config.MAP_WORLD,
       staging: config.MAP_STAGING,
       timeoutMs: config.MAP_RENDER_TIMEOUT,
@@ -86,7 +80,7 @@ export function createMapWatcher(deps: MapWatcherDeps) {
         sched.notifyChanges();
       },
     });
-    ctx.lifecycle.onStop('watcher', () => watcher.close());
+    lifecycle.onStop('watcher', () => watcher.close());
     const newest = await newestInputTime(config.MAP_WORLD);
     const published = publisher.current;
     if (needsInitialRender({ publishedSourceTime: published?.sourceTime, newestInputTime: newest })) {
@@ -99,16 +93,16 @@ export function createMapWatcher(deps: MapWatcherDeps) {
       log.info({ published: published?.current }, 'published map is up to date');
     }
     sched.start();
-    ctx.lifecycle.onStop('scheduler', () => sched.stop());
+    lifecycle.onStop('scheduler', () => sched.stop());
     const cleanupEvery = Math.max(500, Math.min(config.MAP_RELEASE_GRACE, 60_000) / 2);
     const cleanupTimer = setInterval(() => {
       publisher?.cleanup().catch((error) => log.warn({ err: error }, 'release clean-up failed'));
     }, cleanupEvery);
     cleanupTimer.unref();
-    ctx.lifecycle.onStop('release clean-up', () => clearInterval(cleanupTimer));
+    lifecycle.onStop('release clean-up', () => clearInterval(cleanupTimer));
     watching = true;
     log.info({ world: config.MAP_WORLD, output: layout.output, releases: layout.releasesDir }, 'watching the world');
   }
 
-  return { checks, status, start, layout };
+  return { checks, status, start };
 }

@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { ConfigError, commonEnvDocs, commonEnvShape, duration, type EnvDoc, loadEnvConfig } from '@homelab/core';
+import { type ConfigIssue, commonEnvShape, duration, type EnvDoc, loadSidecarEnv, type SidecarEnv } from '@homelab/core';
 import { z } from 'zod';
 import type { ScheduleSettings } from './schedule.js';
 
@@ -34,16 +34,16 @@ export const envDocs: EnvDoc[] = [
   { name: 'MAP_RETRY_MIN', description: 'first retry delay after a failed render (doubles)', default: '30s' },
   { name: 'MAP_RETRY_MAX', description: 'longest retry delay', default: '15m' },
   { name: 'MAP_RELEASE_GRACE', description: 'how long a replaced release stays for readers', default: '2m' },
-  ...commonEnvDocs,
 ];
 
-export function loadConfig(env: Record<string, string | undefined>): MapWatcherConfig {
-  const { config } = loadEnvConfig(envSchema, env, { prefixes: ['MAP_'] });
-  if (config.MAP_RETRY_MAX < config.MAP_RETRY_MIN) {
-    throw new ConfigError([{ key: 'MAP_RETRY_MAX', problem: 'is shorter than MAP_RETRY_MIN', expected: 'at least MAP_RETRY_MIN' }]);
-  }
-  return config;
+/** Rules across keys. */
+export function checkConfig(config: MapWatcherConfig): ConfigIssue[] {
+  return config.MAP_RETRY_MAX < config.MAP_RETRY_MIN
+    ? [{ key: 'MAP_RETRY_MAX', problem: 'is shorter than MAP_RETRY_MIN', expected: 'at least MAP_RETRY_MIN' }]
+    : [];
 }
+
+export const mapWatcherEnv: SidecarEnv<typeof envSchema> = { schema: envSchema, prefixes: ['MAP_'], docs: envDocs, check: checkConfig };
 
 export function scheduleSettings(config: MapWatcherConfig): ScheduleSettings {
   return {
@@ -52,4 +52,8 @@ export function scheduleSettings(config: MapWatcherConfig): ScheduleSettings {
     retryMinMs: config.MAP_RETRY_MIN,
     retryMaxMs: config.MAP_RETRY_MAX,
   };
+}
+
+export function loadConfig(env: Record<string, string | undefined>): MapWatcherConfig {
+  return loadSidecarEnv(mapWatcherEnv, env).config;
 }

@@ -1,4 +1,4 @@
-import { main } from '@homelab/core';
-import { createCli } from './cli.js';
+import { runSidecar } from '@homelab/core';
+import { mapWatcher } from './cli.js';
 
-main(createCli((text) => process.stdout.write(text)));
+runSidecar(mapWatcher);

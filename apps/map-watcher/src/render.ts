@@ -21,7 +21,8 @@ export function createRenderJob(deps: {
   staging: string;
   timeoutMs: number;
   publisher: Publisher;
-  metrics: MapMetrics;
+  /** Absent for the one-shot `render` command, which has no metrics endpoint. */
+  metrics?: MapMetrics;
   log: Logger;
   now: () => number;
   onResult: (last: LastRender) => void;
@@ -31,8 +32,8 @@ export function createRenderJob(deps: {
     log.info({ renderer: deps.renderer }, 'render started');
     const finish = (result: LastRender['result'], extra: Partial<LastRender> = {}) => {
       const durationMs = deps.now() - startedAt;
-      deps.metrics.renders.inc({ result });
-      deps.metrics.duration.observe(durationMs / 1000);
+      deps.metrics?.renders.inc({ result });
+      deps.metrics?.duration.observe(durationMs / 1000);
       deps.onResult({ at: new Date(startedAt).toISOString(), durationMs, result, ...extra });
       return durationMs;
     };
@@ -47,7 +48,7 @@ export function createRenderJob(deps: {
       if (signal.aborted) throw error;
       const timedOut = error instanceof ExecError && error.timedOut;
       const stderr = error instanceof ExecError ? error.stderr.slice(-4000) : undefined;
-      deps.metrics.failures.inc({ reason: timedOut ? 'timeout' : 'failed' });
+      deps.metrics?.failures.inc({ reason: timedOut ? 'timeout' : 'failed' });
       const durationMs = finish(timedOut ? 'timeout' : 'failed', { error: (error as Error).message });
       log.error(
         { durationMs, timedOut, stderr, err: error },
@@ -57,13 +58,13 @@ export function createRenderJob(deps: {
     }
     try {
       const result = await deps.publisher.publish(startedAt);
-      deps.metrics.lastSuccess.set(deps.now() / 1000);
-      deps.metrics.publishedFiles.set({ how: 'linked' }, result.linked);
-      deps.metrics.publishedFiles.set({ how: 'copied' }, result.copied);
+      deps.metrics?.lastSuccess.set(deps.now() / 1000);
+      deps.metrics?.publishedFiles.set({ how: 'linked' }, result.linked);
+      deps.metrics?.publishedFiles.set({ how: 'copied' }, result.copied);
       const durationMs = finish('ok', { release: result.id });
       log.info({ durationMs, release: result.id, files: result.files, linked: result.linked, copied: result.copied }, 'map published');
     } catch (error) {
-      deps.metrics.failures.inc({ reason: 'publish' });
+      deps.metrics?.failures.inc({ reason: 'publish' });
       const durationMs = finish('publish-failed', { error: (error as Error).message });
       log.error({ durationMs, err: error }, 'publish failed; keeping the last good map');
       throw error;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { appBundle, freePort, httpRequest, startProcess, useCleanup, waitFor } from '@homelab/testkit';
+import { appBundle, freePort, httpRequest, repoRoot, startProcess, useCleanup, waitFor } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
 import { mapSetup } from './helpers.js';
 
@@ -14,16 +14,15 @@ describe('the mc-map lighttpd config', () => {
       execFileSync(process.execPath, [appBundle('map-watcher'), 'render'], { env: { ...process.env, ...setup.env(), LOG_LEVEL: 'warn' } });
     renderOnce();
 
+    // The one source of this config is labctl's render (compose/lighttpd/mc-map.conf, which the
+    // image copies); only the port, the bind address and the document root differ here.
     const port = await freePort();
-    const config = execFileSync(
-      process.execPath,
-      [appBundle('map-watcher'), 'lighttpd-config', '--port', String(port), '--bind', '127.0.0.1'],
-      {
-        encoding: 'utf8',
-        env: { ...process.env, MAP_OUTPUT: setup.output },
-      },
-    );
+    const rendered = await readFile(join(repoRoot, 'compose', 'lighttpd', 'mc-map.conf'), 'utf8');
+    const config = rendered
+      .replace(/^server\.port = .*$/m, `server.port = ${port}\nserver.bind = "127.0.0.1"`)
+      .replace(/^server\.document-root = .*$/m, `server.document-root = "${setup.output}"`);
     expect(config).toContain(`server.document-root = "${setup.output}"`);
+    expect(config).toContain('server.bind = "127.0.0.1"');
     const file = join(setup.dir, 'lighttpd.conf');
     await writeFile(file, config);
     execFileSync('lighttpd', ['-tt', '-f', file]);

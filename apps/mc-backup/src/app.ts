@@ -1,14 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { acquireLock, type Clock, errorMessage, LockHeldError, type Logger, type Runner, RuntimeError } from '@homelab/core';
+import {
+  acquireLock,
+  type Clock,
+  type CommandDeps,
+  errorMessage,
+  LockHeldError,
+  type Logger,
+  type Runner,
+  RuntimeError,
+  type ServiceDeps,
+  type SidecarService,
+} from '@homelab/core';
 import { type BorgClient, createBorg } from './borg.js';
-import { isWithin, type Settings } from './config.js';
-import type { BackupMetrics } from './metrics.js';
-import { type Notifier, noNotifier } from './notify.js';
+import { type EnvConfig, isWithin, type Settings, toSettings } from './config.js';
+import { startDaemon } from './daemon.js';
+import { type BackupMetrics, createBackupMetrics } from './metrics.js';
+import { createWebhookNotifier, type Notifier, noNotifier } from './notify.js';
 import { childMarker, findOrphans, stopProcesses } from './orphans.js';
 import type { ArchiveInfo, RconConnector, StateStore } from './ports.js';
 import { createPresenceService } from './presence/service.js';
+import { createRconConnector } from './rcon-adapter.js';
+import { backupFreshness, savingResumed } from './readiness.js';
 import { type KeepRule, planRetention } from './retention.js';
 import { createRsyncStager } from './rsync.js';
 import { type ResumeResult, resumeIfPaused, runBackup } from './sequence.js';
@@ -271,6 +285,38 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
       await borg.extract(archive, dir, signal);
       log.info({ archive, dir }, 'archive restored');
       return { archive, dir };
+    },
+  };
+}
+
+/** The orchestrator with the real effects, for the service and every one-shot command. */
+export function backupAppFrom(deps: CommandDeps<EnvConfig>, metrics?: BackupMetrics) {
+  const settings = toSettings(deps.config);
+  const app = createBackupApp(settings, {
+    runner: deps.runner,
+    log: deps.log,
+    clock: deps.clock,
+    connector: createRconConnector(settings.rcon),
+    notifier: settings.notify ? createWebhookNotifier({ ...settings.notify, repo: settings.borg.repo }, deps.log) : undefined,
+    metrics,
+  });
+  return { settings, app };
+}
+
+/** The `run` service: the daemon (schedules, recovery) with readiness from the state file. */
+export function buildMcBackup(deps: ServiceDeps<EnvConfig>): SidecarService {
+  const metrics = createBackupMetrics(deps.registry);
+  const { settings, app } = backupAppFrom(deps, metrics);
+  const readState = () => app.state.read();
+  return {
+    checks: {
+      backup: async () => backupFreshness(await readState(), deps.clock.now(), settings.maxAgeMs, await app.presence.freshSince()),
+      saving: async () => savingResumed(await readState()),
+    },
+    start: async () => {
+      metrics.fromState(await readState());
+      await app.verifier.restoreMetrics();
+      startDaemon(app, settings, deps.lifecycle, deps.log, deps.clock);
     },
   };
 }

@@ -1,5 +1,14 @@
 import { isAbsolute, relative, resolve } from 'node:path';
-import { ConfigError, commonEnvDocs, commonEnvShape, configValues, duration, type EnvDoc, loadEnvConfig } from '@homelab/core';
+import {
+  ConfigError,
+  type ConfigIssue,
+  commonEnvShape,
+  configValues,
+  duration,
+  type EnvDoc,
+  loadSidecarEnv,
+  type SidecarEnv,
+} from '@homelab/core';
 import cron from 'node-cron';
 import { z } from 'zod';
 import type { Announce } from './sequence.js';
@@ -119,16 +128,13 @@ export interface LoadedSettings {
 
 /** Reads and checks the env; throws ConfigError (exit 2) naming each bad key. */
 export function loadSettings(env: Record<string, string | undefined>): LoadedSettings {
-  const { config, secretValues } = loadEnvConfig(envSchema, env, {
-    prefixes: ['BACKUP_'],
-    secrets: ['BACKUP_RCON_PASSWORD', 'BORG_PASSPHRASE'],
-  });
+  const { config, secretValues } = loadSidecarEnv(mcBackupEnv, env);
   return { settings: toSettings(config), secretValues };
 }
 
-/** Pure: cross-field checks and the shape the app uses. */
-export function toSettings(c: EnvConfig): Settings {
-  const issues: { key: string; problem: string; expected?: string }[] = [];
+/** Pure: the checks across keys. */
+export function settingsIssues(c: EnvConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
   if (c.BACKUP_KEEP_DAILY + c.BACKUP_KEEP_WEEKLY + c.BACKUP_KEEP_MONTHLY === 0) {
     issues.push({
       key: 'BACKUP_KEEP_DAILY',
@@ -161,7 +167,17 @@ export function toSettings(c: EnvConfig): Settings {
   if (c.BORG_PASSPHRASE !== undefined && c.BORG_PASSCOMMAND !== undefined) {
     issues.push({ key: 'BORG_PASSCOMMAND', problem: 'both BORG_PASSPHRASE and BORG_PASSCOMMAND are set', expected: 'only one of them' });
   }
+  return issues;
+}
+
+/** Pure: the shape the app uses (after the checks; a bad combination throws ConfigError). */
+export function toSettings(c: EnvConfig): Settings {
+  const issues = settingsIssues(c);
   if (issues.length > 0) throw new ConfigError(issues);
+  const staging = c.BACKUP_STAGING === 'none' ? undefined : resolve(c.BACKUP_STAGING);
+  const source = resolve(c.BACKUP_SOURCE);
+  const stateDir = resolve(c.BACKUP_STATE_DIR);
+  const scratchDir = resolve(c.BACKUP_VERIFY_DIR ?? `${stateDir}/verify`);
   const socket = c.BACKUP_RCON_SOCKET;
   const target = socket.startsWith('/')
     ? { path: socket }
@@ -276,5 +292,12 @@ export const envDocs: EnvDoc[] = [
   { name: 'BACKUP_VERIFY_DIR', description: 'where verify extracts archives (scratch, removed after)', default: 'BACKUP_STATE_DIR/verify' },
   { name: 'BACKUP_BORG_BIN', description: 'borg executable', default: 'borg' },
   { name: 'BACKUP_RSYNC_BIN', description: 'rsync executable', default: 'rsync' },
-  ...commonEnvDocs,
 ];
+
+export const mcBackupEnv: SidecarEnv<typeof envSchema> = {
+  schema: envSchema,
+  prefixes: ['BACKUP_'],
+  secrets: ['BACKUP_RCON_PASSWORD', 'BORG_PASSPHRASE'],
+  docs: envDocs,
+  check: settingsIssues,
+};

@@ -1,4 +1,4 @@
-import { commonEnvDocs, commonEnvShape, configValues, duration, type EnvDoc } from '@homelab/core';
+import { commonEnvShape, configValues, duration, type EnvDoc, type SidecarEnv } from '@homelab/core';
 import { z } from 'zod';
 
 const optionalPath = () => z.string().startsWith('/', 'expected an absolute path').optional();
@@ -25,8 +25,6 @@ export const bridgeEnvSchema = z.object({
 
 export type BridgeConfig = z.output<typeof bridgeEnvSchema>;
 
-export const bridgeEnvOptions = { prefixes: ['BRIDGE_', 'RCON_'], secrets: ['RCON_PASSWORD', 'BRIDGE_SOCKET_PASSWORD'] };
-
 export const bridgeEnvDocs: EnvDoc[] = [
   { name: 'RCON_HOST', description: 'upstream Minecraft RCON host', default: '127.0.0.1' },
   { name: 'RCON_PORT', description: 'upstream Minecraft RCON port', default: '25575' },
@@ -43,5 +41,11 @@ export const bridgeEnvDocs: EnvDoc[] = [
   { name: 'BRIDGE_STOP_TIMEOUT', description: 'wait for the server to exit after `stop`', default: '60s' },
   { name: 'BRIDGE_KILL_TIMEOUT', description: 'wait after SIGTERM before SIGKILL', default: '10s' },
   { name: 'BRIDGE_GIT_TIMEOUT', description: 'timeout of each git command of the update', default: '120s' },
-  ...commonEnvDocs,
 ];
+
+export const bridgeEnv: SidecarEnv<typeof bridgeEnvSchema> = {
+  schema: bridgeEnvSchema,
+  prefixes: ['BRIDGE_', 'RCON_'],
+  secrets: ['RCON_PASSWORD', 'BRIDGE_SOCKET_PASSWORD'],
+  docs: bridgeEnvDocs,
+};

@@ -1,10 +1,10 @@
-import { acquireLock, type Clock, errorMessage, type Lifecycle, type Logger } from '@homelab/core';
+import { acquireLock, type Clock, errorMessage, type Lifecycle, type Logger, type ServiceDeps, type SidecarService } from '@homelab/core';
 import type { Registry } from 'prom-client';
-import type { AgentConfig } from './config.js';
+import { type AgentConfig, type AgentEnv, agentConfigFrom } from './config.js';
 import { type CycleReport, listChecked, runCycle } from './cycle.js';
 import { createMetrics } from './metrics.js';
 import { type Plan, planCycle } from './planner.js';
-import type { Zfs } from './zfs.js';
+import { Zfs } from './zfs.js';
 
 export interface AgentDeps {
   config: AgentConfig;
@@ -109,3 +109,22 @@ export function createAgent(deps: AgentDeps) {
 }
 
 export type Agent = ReturnType<typeof createAgent>;
+
+/** The `run` service: a cycle every interval, with health and metrics. */
+export function buildZfsAgent(deps: ServiceDeps<AgentEnv>): SidecarService {
+  const { config: env, log, lifecycle, registry, clock } = deps;
+  const config = agentConfigFrom(env, deps.flags);
+  const zfs = new Zfs({
+    runner: deps.runner,
+    log,
+    zfsBin: env.ZFS_AGENT_ZFS,
+    signal: lifecycle.signal,
+    sendTimeoutMs: config.sendTimeoutMs,
+  });
+  const agent = createAgent({ config, zfs, clock, log, registry, lockPath: env.ZFS_AGENT_LOCK });
+  return {
+    checks: { cycle: () => agent.ready() },
+    status: () => ({ ...agent.status }),
+    start: () => agent.start(lifecycle),
+  };
+}

@@ -1,13 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { renderHelp, runCli } from '@homelab/core';
+import { defineSidecar, ManualClock, renderHelp, runCli } from '@homelab/core';
 import { describe, expect, it } from 'vitest';
-import { createCli } from './cli.js';
+import { zfsAgent } from './cli.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
 describe('cli', () => {
   const out: string[] = [];
-  const cli = createCli({ stdout: (t) => out.push(t), stderr: (t) => out.push(t) });
+  const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => out.push(t), onSignal: () => {} };
+  const cli = defineSidecar(zfsAgent, {
+    io: { ...io, stdin: process.stdin, stdoutStream: process.stdout },
+    clock: new ManualClock(0),
+    stopSignals: [],
+  });
 
   it('--help matches the README', () => {
     const block = /## Commands\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];

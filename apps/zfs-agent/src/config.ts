@@ -1,4 +1,4 @@
-import { duration, loadYamlConfig, parseYamlConfig } from '@homelab/core';
+import { commonEnvShape, duration, type EnvDoc, loadYamlConfig, parseYamlConfig, type SidecarEnv, UsageError } from '@homelab/core';
 import { z } from 'zod';
 import { PERIODS, type Period } from './periods.js';
 import type { KeepCounts, Policy } from './retention.js';
@@ -187,4 +187,28 @@ export function parseConfig(text: string, source = 'config'): AgentConfig {
 
 export function loadConfig(path: string): AgentConfig {
   return resolveConfig(loadYamlConfig(configSchema, path));
+}
+
+/** The env of every command; the structured settings come from the YAML file. */
+export const envSchema = z.object({
+  ...commonEnvShape,
+  ZFS_AGENT_CONFIG: z.string().optional(),
+  ZFS_AGENT_ZFS: z.string().default('zfs'),
+  ZFS_AGENT_LOCK: z.string().default('/tmp/zfs-agent.lock'),
+});
+export type AgentEnv = z.output<typeof envSchema>;
+
+export const envDocs: EnvDoc[] = [
+  { name: 'ZFS_AGENT_CONFIG', description: 'YAML config file (the --config flag wins)' },
+  { name: 'ZFS_AGENT_ZFS', description: 'the zfs command', default: 'zfs' },
+  { name: 'ZFS_AGENT_LOCK', description: 'lock file held during a cycle (once vs run)', default: '/tmp/zfs-agent.lock' },
+];
+
+export const zfsAgentEnv: SidecarEnv<typeof envSchema> = { schema: envSchema, prefixes: ['ZFS_AGENT_'], docs: envDocs };
+
+/** The YAML config named by `--config` or ZFS_AGENT_CONFIG. */
+export function agentConfigFrom(env: AgentEnv, flags: Record<string, unknown>): AgentConfig {
+  const path = (flags.config as string | undefined) ?? env.ZFS_AGENT_CONFIG;
+  if (!path) throw new UsageError('no config: pass --config FILE or set ZFS_AGENT_CONFIG');
+  return loadConfig(path);
 }

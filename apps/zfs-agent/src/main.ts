@@ -1,4 +1,4 @@
-import { main } from '@homelab/core';
-import { createCli } from './cli.js';
+import { runSidecar } from '@homelab/core';
+import { zfsAgent } from './cli.js';
 
-main(createCli({ stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) }));
+runSidecar(zfsAgent);

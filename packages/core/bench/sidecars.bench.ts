@@ -1,5 +1,7 @@
 // Every long-running sidecar, bundled as it ships: time from spawn to a live health server and
-// idle RSS, next to a bare node:http server started the same way (DESIGN 8, "every sidecar").
+// idle RSS, next to a bare node:http server and a bare fastify server with one route (the floor of
+// the health server every sidecar keeps), both started the same way in the same run (DESIGN 8).
+// Goals (issue 13): idle RSS <= fastify floor + 6 MiB; spawn-to-ready <= 2x bare node:http.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +44,16 @@ server.listen(process.env.HEALTH_LISTEN);
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
 
+const bareFastify = `
+import Fastify from 'fastify';
+import { unlinkSync } from 'node:fs';
+try { unlinkSync(process.env.HEALTH_LISTEN); } catch {}
+const app = Fastify({ logger: false });
+app.get('/healthz', async () => ({ status: 'ok' }));
+await app.listen({ path: process.env.HEALTH_LISTEN });
+process.on('SIGTERM', () => app.close().then(() => process.exit(0)));
+`;
+
 async function measure(file: string, env: Record<string, string>): Promise<{ liveMs: number; rssMiB: number }> {
   const socket = path(`${Math.random().toString(36).slice(2)}.sock`);
   const started = performance.now();
@@ -66,32 +78,65 @@ async function measure(file: string, env: Record<string, string>): Promise<{ liv
 }
 
 const bare = await bundleScript(dir, 'bare-http', bareHttp);
-const runs = 3;
+const fastify = await bundleScript(dir, 'bare-fastify', bareFastify);
+const runs = Number(process.env.BENCH_RUNS ?? 3);
 const median = (xs: number[]) => percentile(xs, 50);
-const baseline: { liveMs: number; rssMiB: number }[] = [];
-for (let i = 0; i < runs; i++) baseline.push(await measure(bare, {}));
-const baseLive = median(baseline.map((m) => m.liveMs));
-const baseRss = median(baseline.map((m) => m.rssMiB));
-const rows: BenchRow[] = [];
+const sample = async (file: string, env: Record<string, string>) => {
+  const samples: { liveMs: number; rssMiB: number }[] = [];
+  for (let i = 0; i < runs; i++) samples.push(await measure(file, env));
+  return { liveMs: median(samples.map((m) => m.liveMs)), rssMiB: median(samples.map((m) => m.rssMiB)) };
+};
+const base = await sample(bare, {});
+const floor = await sample(fastify, {});
+const rssLimit = floor.rssMiB + 6;
+const rows: BenchRow[] = [
+  {
+    bench: 'sidecars',
+    metric: `bare fastify, one route: spawn to live (median of ${runs})`,
+    value: floor.liveMs,
+    unit: 'ms',
+    baseline: base.liveMs,
+    baselineLabel: 'bare node:http',
+  },
+  {
+    bench: 'sidecars',
+    metric: `bare fastify, one route: idle RSS (median of ${runs})`,
+    value: floor.rssMiB,
+    unit: 'MiB',
+    baseline: base.rssMiB,
+    baselineLabel: 'bare node:http',
+  },
+];
 for (const [app, env] of Object.entries(sidecars)) {
   const bundle = join(root, 'apps', app, 'dist', 'main.js');
-  const samples: { liveMs: number; rssMiB: number }[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await measure(bundle, env));
+  const m = await sample(bundle, env);
   rows.push(
     {
       bench: 'sidecars',
       metric: `${app}: spawn to live /healthz (median of ${runs})`,
-      value: median(samples.map((s) => s.liveMs)),
+      value: m.liveMs,
       unit: 'ms',
-      baseline: baseLive,
+      baseline: base.liveMs,
       baselineLabel: 'bare node:http',
+      goal: 'ratio <= 2',
+      met: m.liveMs <= 2 * base.liveMs,
     },
     {
       bench: 'sidecars',
       metric: `${app}: idle RSS (median of ${runs})`,
-      value: median(samples.map((s) => s.rssMiB)),
+      value: m.rssMiB,
       unit: 'MiB',
-      baseline: baseRss,
+      baseline: floor.rssMiB,
+      baselineLabel: 'bare fastify',
+      goal: `<= fastify + 6 = ${rssLimit.toFixed(1)} MiB`,
+      met: m.rssMiB <= rssLimit,
+    },
+    {
+      bench: 'sidecars',
+      metric: `${app}: idle RSS vs bare node:http`,
+      value: m.rssMiB,
+      unit: 'MiB',
+      baseline: base.rssMiB,
       baselineLabel: 'bare node:http',
     },
   );

@@ -1,9 +1,10 @@
+import type { Readable, Writable } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import { type CliSpec, type CommandContext, type CommandSpec, type EnvDoc, type FlagSpec, main } from './cli.js';
 import { type Clock, systemClock } from './clock.js';
-import { loadEnvConfig } from './config.js';
-import { UsageError } from './errors.js';
+import { type LoadedConfig, loadEnvConfig } from './config.js';
+import { ConfigError, type ConfigIssue, UsageError } from './errors.js';
 import { createRunner, type ProcessRunner } from './exec.js';
 import { createMetricsRegistry, type ReadinessCheck, startHealthServer } from './health.js';
 import { createLifecycle, type Lifecycle } from './lifecycle.js';
@@ -25,6 +26,8 @@ export interface SidecarEnv<S extends z.ZodObject> {
   secrets?: readonly string[];
   /** The app's own variables for --help (LOG_LEVEL and HEALTH_LISTEN are added). */
   docs: readonly EnvDoc[];
+  /** Rules across keys the schema cannot say alone; each issue names its key (exit 2 like a schema error). */
+  check?: (config: z.output<S>) => readonly ConfigIssue[];
 }
 
 /** The process-facing pieces a command may use without touching `process` itself. */
@@ -33,8 +36,11 @@ export interface SidecarIo {
   stderr(text: string): void;
   /** Subscribes to a process signal (e.g. to forward it to a supervised child). */
   onSignal(signal: NodeJS.Signals, handler: () => void): void;
-  stdin: NodeJS.ReadableStream;
-  stdoutStream: NodeJS.WritableStream;
+  stdin: Readable;
+  stdoutStream: Writable;
+  /** The node binary and the bundle running now (for commands that install calls to themselves). */
+  execPath?: string;
+  script?: string;
 }
 
 /** Everything a command gets: validated config and the shared mechanisms, built once. */
@@ -49,6 +55,11 @@ export interface CommandDeps<C> {
   flags: CommandContext['flags'];
   env: Record<string, string | undefined>;
   io: SidecarIo;
+  /**
+   * Aborted on SIGTERM/SIGINT for commands declared `stoppable` (so borg releases its lock, save-on
+   * is sent); for other commands it never aborts.
+   */
+  signal: AbortSignal;
 }
 
 /** A long-running service also gets the metrics registry and the lifecycle it registers stop hooks on. */
@@ -76,6 +87,8 @@ export interface ServiceSpec<C> {
   stopDeadlineMs?: (config: C) => number;
   /** Refuse positional arguments unless the service takes them (default: refused). */
   acceptsArgs?: boolean;
+  /** Added to the refusal of a positional argument, e.g. `put the server command after "--"`. */
+  argsHint?: string;
   build(deps: ServiceDeps<C>): SidecarService | Promise<SidecarService>;
 }
 
@@ -85,6 +98,10 @@ export interface SidecarCommand<C> {
   flags?: Record<string, FlagSpec>;
   /** false: the command needs no env config (it gets `undefined` as config and a default logger). */
   needsConfig?: boolean;
+  /** Overrides the definition's `logTo` (e.g. a listing command whose stdout is its output). */
+  logTo?: 'stdout' | 'stderr';
+  /** true: SIGTERM/SIGINT abort `deps.signal` and the command finishes its work safely. */
+  stoppable?: boolean;
   /** Returns the exit code (default 0). */
   run(deps: CommandDeps<C>): Promise<number | undefined> | number | undefined;
 }
@@ -119,6 +136,8 @@ const processHost: SidecarHost = {
     onSignal: (signal, handler) => process.on(signal, handler),
     stdin: process.stdin,
     stdoutStream: process.stdout,
+    execPath: process.execPath,
+    script: process.argv[1],
   },
   clock: systemClock,
 };
@@ -128,22 +147,33 @@ interface CommonConfig {
   HEALTH_LISTEN?: string;
 }
 
+/** Validates the env the way every command of the sidecar does: schema, `*_FILE` secrets, prefixes, cross-key rules. */
+export function loadSidecarEnv<S extends z.ZodObject>(
+  spec: SidecarEnv<S>,
+  env: Record<string, string | undefined>,
+): LoadedConfig<z.output<S>> {
+  const loaded = loadEnvConfig(spec.schema, env, spec);
+  const issues = spec.check?.(loaded.config) ?? [];
+  if (issues.length > 0) throw new ConfigError(issues);
+  return loaded;
+}
+
 /** Turns a definition into the CLI spec that `runCli`/`main` run. */
 export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, host: SidecarHost = processHost): CliSpec {
   type C = z.output<S>;
   const commands: Record<string, CommandSpec> = {};
 
-  const prepare = (ctx: CommandContext, needsConfig: boolean): CommandDeps<C> => {
+  const prepare = (ctx: CommandContext, needsConfig: boolean, logTo = def.logTo): CommandDeps<C> => {
     let config = undefined as C;
     let secretValues: string[] = [];
-    if (needsConfig) ({ config, secretValues } = loadEnvConfig(def.env.schema, ctx.env, def.env));
+    if (needsConfig) ({ config, secretValues } = loadSidecarEnv(def.env, ctx.env));
     const level = (config as CommonConfig | undefined)?.LOG_LEVEL ?? ctx.env.LOG_LEVEL ?? 'info';
     const log = createLogger({
       name: def.name,
       level,
       secrets: secretValues,
       secretFields: def.env.secrets,
-      ...(def.logTo === 'stderr' ? { destination: process.stderr, pretty: false } : {}),
+      ...(logTo === 'stderr' ? { destination: { write: (line: string) => host.io.stderr(line) }, pretty: false } : {}),
     });
     return {
       config,
@@ -155,6 +185,7 @@ export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, 
       flags: ctx.flags,
       env: ctx.env,
       io: host.io,
+      signal: new AbortController().signal,
     };
   };
 
@@ -165,7 +196,9 @@ export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, 
       usage: service.usage,
       flags: service.flags,
       run: async (ctx) => {
-        if (!service.acceptsArgs && ctx.args.length > 0) throw new UsageError(`unexpected argument "${ctx.args[0]}"`);
+        if (!service.acceptsArgs && ctx.args.length > 0) {
+          throw new UsageError(`unexpected argument "${ctx.args[0]}"${service.argsHint ? `; ${service.argsHint}` : ''}`);
+        }
         const deps = prepare(ctx, true);
         return runSidecarService(def.name, service, deps, host);
       },
@@ -176,7 +209,16 @@ export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, 
       summary: command.summary,
       usage: command.usage,
       flags: command.flags,
-      run: (ctx) => command.run(prepare(ctx, command.needsConfig !== false)),
+      run: async (ctx) => {
+        const deps = prepare(ctx, command.needsConfig !== false, command.logTo ?? def.logTo);
+        if (!command.stoppable) return command.run(deps);
+        const lifecycle = createLifecycle({ log: deps.log, signals: host.stopSignals });
+        try {
+          return await command.run({ ...deps, signal: lifecycle.signal });
+        } finally {
+          void lifecycle.stop('done');
+        }
+      },
     };
   }
   return {
@@ -184,7 +226,16 @@ export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, 
     summary: def.summary,
     commands,
     defaultCommand: def.defaultCommand ?? (def.service ? 'run' : undefined),
-    env: [...def.env.docs, ...(def.service ? commonEnvDocs : commonEnvDocs.filter((d) => d.name !== 'HEALTH_LISTEN'))],
+    // The common variables are documented when the app takes them (HEALTH_LISTEN only with a service).
+    env: [
+      ...def.env.docs,
+      ...commonEnvDocs.filter(
+        (d) =>
+          d.name in def.env.schema.shape &&
+          !def.env.docs.some((own) => own.name === d.name) &&
+          (d.name !== 'HEALTH_LISTEN' || def.service !== undefined),
+      ),
+    ],
     flags: def.flags,
   };
 }
@@ -194,7 +245,7 @@ async function runSidecarService<C>(name: string, spec: ServiceSpec<C>, deps: Co
   const { log } = deps;
   const registry = createMetricsRegistry(name);
   const lifecycle = createLifecycle({ log, deadlineMs: spec.stopDeadlineMs?.(deps.config), signals: host.stopSignals });
-  const service = await spec.build({ ...deps, registry, lifecycle });
+  const service = await spec.build({ ...deps, signal: lifecycle.signal, registry, lifecycle });
   const listen = (deps.config as CommonConfig).HEALTH_LISTEN ?? '127.0.0.1:9000';
   const health = await startHealthServer(listen, { checks: service.checks, status: service.status, registry, log });
   lifecycle.onStop('health server', () => health.close());
