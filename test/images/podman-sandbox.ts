@@ -28,13 +28,17 @@ export class PodmanSandbox {
   private holder: ChildProcess | undefined;
   readonly bin: string;
 
-  private constructor(readonly dir: string) {
+  private constructor(
+    readonly dir: string,
+    private readonly events: 'none' | 'file',
+  ) {
     this.bin = join(dir, 'bin');
   }
 
-  static async create(): Promise<PodmanSandbox> {
+  /** `events: 'file'` keeps podman's events (in the temp folder) for tests that follow `podman events`. */
+  static async create(opts: { events?: 'none' | 'file' } = {}): Promise<PodmanSandbox> {
     const dir = await mkdtemp(join(tmpdir(), 'homelab-images-'));
-    const sandbox = new PodmanSandbox(dir);
+    const sandbox = new PodmanSandbox(dir, opts.events ?? 'none');
     try {
       await sandbox.start();
     } catch (error) {
@@ -69,7 +73,7 @@ export class PodmanSandbox {
       '--cgroup-manager',
       'cgroupfs',
       '--events-backend',
-      'none',
+      this.events,
     ];
   }
 

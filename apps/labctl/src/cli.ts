@@ -1,17 +1,44 @@
 import { resolve } from 'node:path';
 import { type SidecarDefinition, UsageError } from '@homelab/core';
+import type { z } from 'zod';
 import { DEFAULT_LAB, loadChecked, netnsFlags, netnsOptions, wireFlags } from './app.js';
 import { type envSchema, labctlEnv } from './config.js';
+import { buildDaemon } from './daemon/service.js';
+import { labCommands, labFlags, runContext } from './lab/commands.js';
+import { createPodman } from './lab/podman.js';
 import { diffRendered, renderAll, writeRendered } from './render/index.js';
 import { labJsonSchema } from './schema.js';
 import { formatStatus, labStatus, wireDown, wireUp } from './wire/wire.js';
 
 export const labctl: SidecarDefinition<typeof envSchema> = {
   name: 'labctl',
-  summary: 'the lab as code: check lab.yaml, render compose/nftables/Caddy/lighttpd configs, wire the veth pairs',
+  summary: 'the lab as code: check lab.yaml, render its configs, run its containers with podman, wire the veth pairs, audit the hardening',
   env: labctlEnv,
   // Subprocess logs go to stderr (stdout is the command's output); failures expected while observing stay quiet by default.
   logTo: 'stderr',
+  service: {
+    summary:
+      'daemon (the OpenRC service): follow podman events and wire a container again when it (re)starts; health and metrics on HEALTH_LISTEN',
+    usage: 'run [FILE]',
+    flags: labFlags,
+    acceptsArgs: true,
+    build: async (deps) => {
+      if (deps.args.length > 1) throw new UsageError(`run: expected at most one lab file, got ${deps.args.length}`);
+      const lab = await loadChecked(deps.args[0] ?? DEFAULT_LAB, deps.io);
+      const netns = netnsOptions(deps.flags);
+      return buildDaemon({
+        lab,
+        runner: deps.runner,
+        podman: createPodman(deps.runner, netns.podmanUser),
+        netns,
+        run: runContext(deps.flags),
+        log: deps.log,
+        registry: deps.registry,
+        onStop: (name, hook) => deps.lifecycle.onStop(name, hook),
+        fail: (reason) => void deps.lifecycle.stop(reason),
+      });
+    },
+  },
   commands: {
     check: {
       usage: 'check [FILE]',
@@ -89,6 +116,7 @@ export const labctl: SidecarDefinition<typeof envSchema> = {
         return bad ? 1 : 0;
       },
     },
+    ...labCommands<z.output<typeof envSchema>>(),
     schema: {
       summary: 'print the JSON Schema of lab.yaml (lab/lab.schema.json is this output)',
       run: ({ io }) => {

@@ -1,7 +1,10 @@
 import type { Lifecycle, Logger, ProcessRunner } from '@homelab/core';
+import { systemClock } from '@homelab/core';
 import { isRconError, RconClient, RconServer } from '@homelab/rcon';
 import type { Registry } from 'prom-client';
 import type { BridgeConfig } from './config.js';
+import { parseBridgeCommand } from './countdown.js';
+import { CountdownController } from './countdown-controller.js';
 import { followFile } from './log-file-follow.js';
 import { LogHub } from './log-hub.js';
 import { LogServer } from './log-server.js';
@@ -23,6 +26,7 @@ export interface BridgeDeps {
 
 export interface Bridge {
   upstream: RconClient;
+  countdown: CountdownController;
   hub: LogHub;
   supervisor: Supervisor | undefined;
   /** Starts everything and registers the stop hooks (the server is stopped first, then the sockets). */
@@ -54,8 +58,59 @@ export function createBridge(deps: BridgeDeps): Bridge {
     logClients: () => logServer?.clients ?? 0,
   });
 
+  let restartServer: (() => Promise<void>) | undefined;
+  const countdown = new CountdownController({
+    say: async (text) => {
+      await upstream.command(`say ${text}`, { timeoutMs: 10_000 });
+    },
+    online: async () => {
+      try {
+        return listedPlayers(await upstream.command('list', { timeoutMs: 10_000 }));
+      } catch {
+        return undefined;
+      }
+    },
+    act: async (action) => {
+      // A stop is the server's own `stop`: supervised, the bridge then exits with it, as after a console stop.
+      if (action === 'stop') await upstream.command('stop', { timeoutMs: 10_000 });
+      else await restartServer?.();
+    },
+    clock: systemClock,
+    log: log.child({ component: 'countdown' }),
+    stepsMs: config.BRIDGE_COUNTDOWN,
+    text: config.BRIDGE_COUNTDOWN_TEXT,
+  });
+
+  /** `bridge:...` on the full socket: answered here, never sent upstream. */
+  const bridgeCommand = async (command: string): Promise<string | undefined> => {
+    const parsed = parseBridgeCommand(command);
+    if (!parsed) return undefined;
+    log.info({ command: command.slice(0, 80) }, 'bridge command');
+    switch (parsed.kind) {
+      case 'restart':
+        if (!restartServer)
+          return `${BRIDGE_REPLY_PREFIX}refused: bridge:restart needs a supervised server (rcon-bridge run -- CMD ARGS...)`;
+        return countdown.request('restart', parsed.reason);
+      case 'stop':
+        return countdown.request('stop', parsed.reason);
+      case 'cancel':
+        return countdown.cancel();
+      case 'status':
+        return countdown.status();
+      default:
+        return `${BRIDGE_REPLY_PREFIX}refused: unknown bridge command "bridge:${parsed.verb}" (bridge:restart [REASON], bridge:stop [REASON], bridge:cancel, bridge:status); nothing was sent to the server`;
+    }
+  };
+
   const forward = async (socket: 'full' | 'backup', command: string, signal: AbortSignal): Promise<string> => {
     const started = performance.now();
+    if (socket === 'full') {
+      const own = await bridgeCommand(command);
+      if (own !== undefined) {
+        metrics.commands.inc({ socket, outcome: 'bridge' });
+        return own;
+      }
+    }
     if (socket === 'backup') {
       const refusal = backupRefusal(command);
       if (refusal) {
@@ -114,6 +169,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
     upstream,
     hub,
     supervisor,
+    countdown,
     childExit: () => ownExit,
     async start(lifecycle) {
       if (config.BRIDGE_WORKTREE && supervisor) {
@@ -152,21 +208,54 @@ export function createBridge(deps: BridgeDeps): Bridge {
         .connect()
         .catch((error: Error) => log.info({ err: error.message }, 'upstream not reachable yet; retrying in the background'));
       if (supervisor) {
+        const watch = () =>
+          void supervisor.exited.then((exit) => {
+            if (supervisor.stopping) return;
+            ownExit = exit;
+            const how = exit.error
+              ? `could not start: ${exit.error}`
+              : `exited by itself (${exit.code !== undefined ? `code ${exit.code}` : exit.signal})`;
+            void lifecycle.stop(`minecraft server ${how}`);
+          });
         supervisor.start();
+        watch();
+        restartServer = async () => {
+          if (lifecycle.signal.aborted) return;
+          const exit = await supervisor.stop();
+          log.info(exit, 'minecraft server stopped for the restart');
+          if (lifecycle.signal.aborted) return;
+          if (config.BRIDGE_WORKTREE) {
+            // A tree that cannot be fast-forwarded must not keep the world offline: start it as it is.
+            await updateWorktree(config.BRIDGE_WORKTREE, {
+              runner: deps.runner,
+              log,
+              timeoutMs: config.BRIDGE_GIT_TIMEOUT,
+              signal: lifecycle.signal,
+            }).catch((error: Error) =>
+              log.error({ err: error.message }, 'working tree not updated; starting the server on the tree as it is'),
+            );
+          }
+          supervisor.start();
+          watch();
+        };
         // Registered last, so it runs first: the server is stopped while RCON is still up.
         lifecycle.onStop('minecraft server', async () => {
+          if (config.BRIDGE_STOP_COUNTDOWN === 'on' && supervisor.running) await countdown.runToEnd('stop', '');
           const exit = await supervisor.stop();
           if (exit.code !== 0) log.warn(exit, 'minecraft server did not exit cleanly');
-        });
-        void supervisor.exited.then((exit) => {
-          if (supervisor.stopping) return;
-          ownExit = exit;
-          const how = exit.error
-            ? `could not start: ${exit.error}`
-            : `exited by itself (${exit.code !== undefined ? `code ${exit.code}` : exit.signal})`;
-          void lifecycle.stop(`minecraft server ${how}`);
         });
       }
     },
   };
+}
+
+/** Pure: the players of vanilla's `list` reply ("There are N of a max of M players online: a, b"), undefined if it is not one. */
+export function listedPlayers(reply: string): string[] | undefined {
+  const match = /^There are (\d+) of a max of \d+ players online:(.*)$/s.exec(reply.trim());
+  if (!match) return undefined;
+  if (Number(match[1]) === 0) return [];
+  return (match[2] ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
 }

@@ -10,7 +10,12 @@ export const rconBridge: SidecarDefinition<typeof bridgeEnvSchema> = {
     usage: 'run [-- CMD ARGS...]',
     summary: 'serve the sockets; with "-- CMD ARGS..." also run the server as a child',
     argsHint: 'put the server command after "--"',
-    stopDeadlineMs: (config) => config.BRIDGE_STOP_TIMEOUT + config.BRIDGE_KILL_TIMEOUT + 15_000,
+    stopDeadlineMs: (config) =>
+      config.BRIDGE_STOP_TIMEOUT +
+      config.BRIDGE_KILL_TIMEOUT +
+      15_000 +
+      // SIGTERM with BRIDGE_STOP_COUNTDOWN=on first counts down.
+      (config.BRIDGE_STOP_COUNTDOWN === 'on' ? (config.BRIDGE_COUNTDOWN[0] ?? 0) : 0),
     build: buildBridge,
   },
 };

@@ -1,5 +1,6 @@
-import { commonEnvShape, configValues, duration, type EnvDoc, type SidecarEnv } from '@homelab/core';
+import { commonEnvShape, configValues, duration, type EnvDoc, parseDuration, type SidecarEnv } from '@homelab/core';
 import { z } from 'zod';
+import { parseCountdownSteps } from './countdown.js';
 
 const optionalPath = () => z.string().startsWith('/', 'expected an absolute path').optional();
 
@@ -21,6 +22,24 @@ export const bridgeEnvSchema = z.object({
   BRIDGE_STOP_TIMEOUT: duration().default(60_000),
   BRIDGE_KILL_TIMEOUT: duration().default(10_000),
   BRIDGE_GIT_TIMEOUT: duration().default(120_000),
+  BRIDGE_COUNTDOWN: z
+    .string()
+    .default('5m,1m,30s,10s')
+    .transform((value, ctx) => {
+      const steps = parseCountdownSteps(value, parseDuration);
+      if (typeof steps === 'string') {
+        ctx.addIssue({ code: 'custom', message: steps });
+        return z.NEVER;
+      }
+      return steps;
+    }),
+  BRIDGE_COUNTDOWN_TEXT: z
+    .string()
+    .max(200, 'at most 200 characters')
+    .refine((v) => !/[\p{Cc}\p{Cf}]/u.test(v), { message: 'no control characters' })
+    .refine((v) => v.includes('{time}'), { message: 'must contain {time}' })
+    .default('[server] {action} in {time} {reason}'),
+  BRIDGE_STOP_COUNTDOWN: z.enum(['on', 'off']).default('off'),
 });
 
 export type BridgeConfig = z.output<typeof bridgeEnvSchema>;
@@ -41,6 +60,21 @@ export const bridgeEnvDocs: EnvDoc[] = [
   { name: 'BRIDGE_STOP_TIMEOUT', description: 'wait for the server to exit after `stop`', default: '60s' },
   { name: 'BRIDGE_KILL_TIMEOUT', description: 'wait after SIGTERM before SIGKILL', default: '10s' },
   { name: 'BRIDGE_GIT_TIMEOUT', description: 'timeout of each git command of the update', default: '120s' },
+  {
+    name: 'BRIDGE_COUNTDOWN',
+    description: 'announcement steps of bridge:restart/bridge:stop, longest first (1s-1h each)',
+    default: '5m,1m,30s,10s',
+  },
+  {
+    name: 'BRIDGE_COUNTDOWN_TEXT',
+    description: 'in-game text of each step: {action} (restarting/stopping), {time}, {reason}',
+    default: '[server] {action} in {time} {reason}',
+  },
+  {
+    name: 'BRIDGE_STOP_COUNTDOWN',
+    description: 'on: SIGTERM runs the stop countdown first (skipped when nobody is online)',
+    default: 'off',
+  },
 ];
 
 export const bridgeEnv: SidecarEnv<typeof bridgeEnvSchema> = {

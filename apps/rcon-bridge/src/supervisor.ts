@@ -43,8 +43,11 @@ export class Supervisor {
     return this.child !== undefined && this.exitInfo === undefined;
   }
 
+  /** Starts the server (again, after a stop: a restart). */
   start(): void {
     const { runner, command, args, cwd, log } = this.opts;
+    this.exitInfo = undefined;
+    this.stopping = false;
     const child = runner.start(command, args, {
       cwd,
       timeoutMs: 0,

@@ -22,7 +22,9 @@ export interface BridgeSetup {
 }
 
 /** A fake Minecraft server and an rcon-bridge in front of it (not supervising it). */
-export async function startBridge(opts: { env?: Record<string, string>; mc?: FakeMinecraftOptions } = {}): Promise<BridgeSetup> {
+export async function startBridge(
+  opts: { env?: Record<string, string>; mc?: FakeMinecraftOptions; readyTimeoutMs?: number } = {},
+): Promise<BridgeSetup> {
   const mc = await startFakeMinecraft(opts.mc);
   const dir = await makeTempDir('bridge-');
   const socket = join(dir, 'rcon.sock');
@@ -40,6 +42,7 @@ export async function startBridge(opts: { env?: Record<string, string>; mc?: Fak
       BRIDGE_LOG_FILE: mc.logFile,
       ...opts.env,
     },
+    readyTimeoutMs: opts.readyTimeoutMs,
   });
   return { mc, bridge, dir, socket, backupSocket, logSocket };
 }

@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { readAttestation } from './attest.js';
 import type { Logger } from './logger.js';
 
 export interface CheckResult {
@@ -39,6 +40,8 @@ export function buildHealthApp(opts: HealthAppOptions = {}): FastifyInstance {
     const ready = Object.values(results).every((r) => r.ok);
     return reply.code(ready ? 200 : 503).send({ ready, checks: results });
   });
+  // The process's own view of its hardening (uid, no_new_privs, seccomp, capabilities, read-only /): labctl audit.
+  app.get('/attest', async () => readAttestation());
   app.get('/metrics', async (_req, reply) => {
     const body = await registry.metrics();
     return reply.type(registry.contentType).send(body);

@@ -1,4 +1,5 @@
 export * from './atomic-file.js';
+export * from './attest.js';
 export * from './cli.js';
 export * from './clock.js';
 export * from './config.js';

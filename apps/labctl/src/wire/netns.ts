@@ -34,7 +34,13 @@ export async function listNetns(runner: Runner): Promise<Set<string>> {
  * podman: each container's netns is found from `podman container inspect` PIDs and attached as
  * `<prefix><container>` (`ip netns attach`), so the rest works on names; the host is the current namespace.
  */
-export async function resolveNetns(runner: Runner, ends: readonly string[], opts: NetnsOptions): Promise<NetnsMap> {
+export async function resolveNetns(
+  runner: Runner,
+  ends: readonly string[],
+  opts: NetnsOptions,
+  /** PIDs by podman name when the caller just listed them (labctl run): saves a `podman inspect`. */
+  knownPids?: ReadonlyMap<string, number>,
+): Promise<NetnsMap> {
   const existing = await listNetns(runner);
   if (opts.source === 'named') {
     const missing = ends.filter((e) => !existing.has(`${opts.prefix}${e}`));
@@ -48,11 +54,13 @@ export async function resolveNetns(runner: Runner, ends: readonly string[], opts
   }
   const containers = ends.filter((e) => e !== HOST);
   const cp = opts.containerPrefix ?? '';
-  const byPodmanName = await podmanPids(
-    runner,
-    containers.map((c) => `${cp}${c}`),
-    opts.podmanUser,
-  );
+  const byPodmanName =
+    knownPids ??
+    (await podmanPids(
+      runner,
+      containers.map((c) => `${cp}${c}`),
+      opts.podmanUser,
+    ));
   const pids = new Map(
     containers.flatMap((c) => (byPodmanName.has(`${cp}${c}`) ? [[c, byPodmanName.get(`${cp}${c}`) as number] as const] : [])),
   );

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { nftHash } from '../render/nft.js';
 import { loadLab } from '../test-support.js';
 import type { ObservedNs } from './observe.js';
-import { type DesiredNs, desiredState, planDown, planUp } from './plan.js';
+import { type DesiredNs, desiredState, focusDesired, planDown, planUp, restrictDesired } from './plan.js';
 
 const lab = loadLab();
 const desired = desiredState(lab);
@@ -97,5 +97,32 @@ describe('planDown', () => {
   it('has nothing to do on a clean lab', () => {
     const observed = new Map(desired.map((d) => [d.end, { ifaces: new Map(), routes: [], sysctl: new Map() }]));
     expect(planDown(lab, desired, observed).changes).toEqual([]);
+  });
+});
+
+describe('restrictDesired / focusDesired', () => {
+  const all = desiredState(loadLab());
+
+  it('restricts to running ends: only links with both ends present, a default route only over such a link', () => {
+    const some = restrictDesired(all, new Set(['host', 'git-web', 'mc-map']));
+    expect(some.map((d) => d.end).sort()).toEqual(['git-web', 'host', 'mc-map']);
+    for (const d of some) {
+      expect(d.ifaces).toEqual([]);
+      expect(d.defaultRoute).toBeUndefined();
+      expect(d.ruleset).toBe(all.find((x) => x.end === d.end)?.ruleset);
+    }
+  });
+
+  it('focuses on a restarted container: its namespace whole, in its peers only the links to it', () => {
+    const focused = focusDesired(all, new Set(['git-web']));
+    expect(focused.map((d) => d.end).sort()).toEqual(['git-web', 'rproxy-edge']);
+    const edge = focused.find((d) => d.end === 'rproxy-edge');
+    expect(edge?.ifaces.map((i) => i.ifname)).toEqual(['p-git-web']);
+    expect(edge?.forwarding).toEqual([]);
+    expect(edge?.defaultRoute).toBeUndefined();
+    expect(focused.find((d) => d.end === 'git-web')).toEqual(all.find((d) => d.end === 'git-web'));
+    const host = focusDesired(all, new Set(['rproxy-edge'])).find((d) => d.end === 'host');
+    expect(host?.ifaces.map((i) => i.ifname)).toEqual(['host-pub']);
+    expect(host?.forwarding).toEqual(['net.ipv4.conf.host-pub.forwarding']);
   });
 });

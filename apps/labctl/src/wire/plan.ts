@@ -168,3 +168,39 @@ export function planDown(lab: Lab, desired: readonly DesiredNs[], observed: Read
   }
   return plan;
 }
+
+/**
+ * Pure: the desired state limited to the ends that exist (`labctl up` wires each container as soon as
+ * it runs): only links whose two ends are present, a default route only over such a link. Rulesets
+ * stay those of the whole lab (they match interface names, so they hold before the links exist).
+ */
+export function restrictDesired(desired: readonly DesiredNs[], present: ReadonlySet<string>): DesiredNs[] {
+  return desired
+    .filter((ns) => present.has(ns.end))
+    .map((ns) => {
+      const ifaces = ns.ifaces.filter((i) => present.has(i.peerEnd));
+      const { defaultRoute, ...rest } = ns;
+      const keepRoute = defaultRoute && ifaces.some((i) => i.ifname === defaultRoute.dev);
+      return { ...rest, ifaces, ...(keepRoute ? { defaultRoute } : {}) };
+    });
+}
+
+/**
+ * Pure: only the links of the `focus` containers (they restarted: new namespaces without links), in
+ * their own namespaces and their peers'; the peers' other links and routes are not looked at.
+ */
+export function focusDesired(desired: readonly DesiredNs[], focus: ReadonlySet<string>): DesiredNs[] {
+  const touched = new Set(focus);
+  for (const ns of desired) if (focus.has(ns.end)) for (const i of ns.ifaces) touched.add(i.peerEnd);
+  return desired
+    .filter((ns) => touched.has(ns.end))
+    .map((ns) => {
+      if (focus.has(ns.end)) return ns;
+      const ifaces = ns.ifaces.filter((i) => focus.has(i.peerEnd));
+      const { defaultRoute, ...rest } = ns;
+      const keepRoute = defaultRoute && ifaces.some((i) => i.ifname === defaultRoute.dev);
+      // Forwarding on the peer's side of a remade link (the host's per-interface flag); the rest is untouched.
+      const forwarding = ns.forwarding.filter((key) => ifaces.some((i) => key === `net.ipv4.conf.${i.ifname}.forwarding`));
+      return { ...rest, ifaces, forwarding, ...(keepRoute ? { defaultRoute } : {}) };
+    });
+}

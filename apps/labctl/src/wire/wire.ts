@@ -5,7 +5,7 @@ import { NFT_TABLE } from '../render/nft.js';
 import type { Lab } from '../schema.js';
 import { deleteTables, executePlan, inNs, mapLimit, observeAll } from './apply.js';
 import { attachedNames, type NetnsOptions, resolveNetns } from './netns.js';
-import { desiredState, planDown, planUp } from './plan.js';
+import { desiredState, focusDesired, planDown, planUp, restrictDesired } from './plan.js';
 
 export interface WireResult {
   changes: string[];
@@ -13,10 +13,26 @@ export interface WireResult {
   durationMs: number;
 }
 
-export async function wireUp(runner: Runner, lab: Lab, opts: NetnsOptions): Promise<WireResult> {
+export interface WireScope {
+  /** Wire only these containers (and the host): the ones that run. Default: every end of the lab. */
+  present?: ReadonlySet<string>;
+  /** Only the links of these containers (they restarted). Default: every link of `present`. */
+  focus?: ReadonlySet<string>;
+  /** PIDs by podman name when the caller just listed them: saves a `podman inspect`. */
+  knownPids?: ReadonlyMap<string, number>;
+}
+
+export async function wireUp(runner: Runner, lab: Lab, opts: NetnsOptions, scope: WireScope = {}): Promise<WireResult> {
   const started = performance.now();
-  const desired = desiredState(lab);
-  const ns = await resolveNetns(runner, wiredEnds(lab), opts);
+  const all = desiredState(lab);
+  const present = scope.present ? restrictDesired(all, new Set([HOST, ...scope.present])) : all;
+  const desired = scope.focus ? focusDesired(present, scope.focus) : present;
+  const ns = await resolveNetns(
+    runner,
+    desired.map((d) => d.end),
+    opts,
+    scope.knownPids,
+  );
   const observed = await observeAll(runner, desired, ns.netnsOf);
   const plan = planUp(desired, observed, ns.netnsOf);
   await executePlan(runner, plan, ns.netnsOf);

@@ -1,0 +1,128 @@
+import type { Logger, ProcessRunner, SidecarService } from '@homelab/core';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Podman } from '../lab/podman.js';
+import { podmanName, type RunContext } from '../lab/run-args.js';
+import type { Lab } from '../schema.js';
+import type { NetnsOptions } from '../wire/netns.js';
+import { wireUp } from '../wire/wire.js';
+import { type EventStream, followEvents, REWIRE_STATUSES } from './events.js';
+import { createRewirer } from './rewirer.js';
+
+export interface DaemonDeps {
+  lab: Lab;
+  runner: ProcessRunner;
+  podman: Podman;
+  netns: NetnsOptions;
+  run: RunContext;
+  log: Logger;
+  registry: Registry;
+  onStop: (name: string, hook: () => Promise<void> | void) => void;
+  /** Stops the service (the events stream ended: the supervisor restarts labctl run). */
+  fail: (reason: string) => void;
+}
+
+interface LastRewire {
+  at: string;
+  durationMs: number;
+  changes: number;
+  reasons: string[];
+  error?: string;
+}
+
+/**
+ * `labctl run`: follows `podman events` and wires every running container of the lab again when one
+ * (re)starts: a restarted container has a new network namespace without its links. One pass at start
+ * wires what already runs.
+ */
+export function buildDaemon(deps: DaemonDeps): SidecarService {
+  const { lab, log } = deps;
+  const rewires = new Counter({
+    name: 'labctl_rewires_total',
+    help: 'wire passes by result',
+    labelNames: ['result'],
+    registers: [deps.registry],
+  });
+  const duration = new Histogram({
+    name: 'labctl_rewire_duration_seconds',
+    help: 'time from the event to the links in place',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5],
+    registers: [deps.registry],
+  });
+  const events = new Counter({
+    name: 'labctl_container_events_total',
+    help: 'container events seen',
+    labelNames: ['status'],
+    registers: [deps.registry],
+  });
+  const byPodmanName = new Map(Object.keys(lab.containers).map((c) => [podmanName(deps.run, c), c]));
+  let last: LastRewire | undefined;
+  /** The last pass that changed something (a later pass with nothing to do does not hide it). */
+  let lastChange: LastRewire | undefined;
+  let stream: EventStream | undefined;
+  let stopping = false;
+
+  const rewirer = createRewirer(async ({ reasons, focus }) => {
+    const started = performance.now();
+    try {
+      const running = (await deps.podman.containers()).filter((c) => c.state === 'running' && byPodmanName.has(c.name));
+      const present = new Set(running.map((c) => byPodmanName.get(c.name) as string));
+      const pids = new Map(running.filter((c) => c.pid > 0).map((c) => [c.name, c.pid]));
+      // A container that restarted needs its own links again; a pass for everything runs at start.
+      const focused = focus ? new Set([...focus].filter((c) => present.has(c))) : undefined;
+      const result = await wireUp(deps.runner, lab, deps.netns, { present, knownPids: pids, ...(focused ? { focus: focused } : {}) });
+      const durationMs = Math.round(performance.now() - started);
+      last = { at: new Date().toISOString(), durationMs, changes: result.changes.length, reasons };
+      if (result.changes.length > 0) lastChange = last;
+      rewires.inc({ result: 'ok' });
+      duration.observe(durationMs / 1000);
+      if (result.changes.length > 0) log.info({ reasons, changes: result.changes, durationMs }, 'rewired');
+      else log.debug({ reasons, durationMs }, 'links in place');
+    } catch (error) {
+      rewires.inc({ result: 'failed' });
+      last = {
+        at: new Date().toISOString(),
+        durationMs: Math.round(performance.now() - started),
+        changes: 0,
+        reasons,
+        error: (error as Error).message,
+      };
+      log.error({ err: error, reasons }, 'rewire failed');
+    }
+  });
+
+  return {
+    start() {
+      stream = followEvents(
+        deps.runner,
+        (event) => {
+          const container = byPodmanName.get(event.name);
+          if (!container) return;
+          events.inc({ status: event.status });
+          if (REWIRE_STATUSES.has(event.status)) rewirer.request(`${container} ${event.status}`, container);
+        },
+        deps.netns.podmanUser,
+      );
+      void stream.ended.then(() => {
+        if (!stopping) {
+          log.error('podman events ended');
+          deps.fail('podman events ended');
+        }
+      });
+      deps.onStop('podman events', async () => {
+        stopping = true;
+        stream?.stop();
+        await stream?.ended;
+        await rewirer.idle();
+      });
+      rewirer.request('labctl run started');
+    },
+    checks: {
+      events: () => ({ ok: stream !== undefined && !stopping, detail: 'following podman events' }),
+      wired: () => ({
+        ok: last !== undefined && last.error === undefined,
+        detail: last?.error ?? (last ? 'links in place' : 'first pass running'),
+      }),
+    },
+    status: () => ({ lastRewire: last ?? null, lastChange: lastChange ?? null }),
+  };
+}

@@ -1,0 +1,113 @@
+import { ExecError, type Runner, RuntimeError } from '@homelab/core';
+
+/** What labctl needs from podman: a small interface so planning is tested with a recording fake. */
+export interface PodmanContainer {
+  name: string;
+  /** podman's state: created, running, exited, stopped, paused, ... */
+  state: string;
+  labels: Record<string, string>;
+  pid: number;
+}
+
+export interface Podman {
+  containers(): Promise<PodmanContainer[]>;
+  volumes(): Promise<string[]>;
+  createVolume(name: string): Promise<void>;
+  removeVolume(name: string): Promise<void>;
+  /** `podman run -d <args>`: creates and starts a container. */
+  run(args: readonly string[]): Promise<void>;
+  start(name: string): Promise<void>;
+  /** Stops (with a grace period) and removes a container. */
+  remove(name: string): Promise<void>;
+  /** `podman healthcheck run`: true when the check passes. */
+  healthcheck(name: string): Promise<boolean>;
+  /** `podman container inspect` of one container (the raw JSON object), undefined when it does not exist. */
+  inspect(name: string): Promise<Record<string, unknown> | undefined>;
+  /** `podman exec` (no shell): exit code and output. */
+  exec(name: string, argv: readonly string[]): Promise<{ code: number; stdout: string }>;
+}
+
+const TIMEOUT = { timeoutMs: 120_000 };
+
+/** The real podman through the exec wrapper (as `user` through runuser for rootless podman). */
+export function createPodman(runner: Runner, user?: string): Podman {
+  const podman = (args: readonly string[], opts = TIMEOUT) =>
+    user ? runner.run('runuser', ['-u', user, '--', 'podman', ...args], opts) : runner.run('podman', args, opts);
+  const failed = (what: string, error: unknown) =>
+    new RuntimeError(`podman ${what} failed: ${(error as Error).message}`, 'PODMAN', { cause: error });
+  const must = async (what: string, args: readonly string[]) => {
+    try {
+      return await podman(args);
+    } catch (error) {
+      throw failed(what, error);
+    }
+  };
+  return {
+    async containers() {
+      const { stdout } = await must('ps', ['ps', '--all', '--format', 'json']);
+      return parsePodmanPs(stdout);
+    },
+    async volumes() {
+      const { stdout } = await must('volume ls', ['volume', 'ls', '--format', '{{.Name}}']);
+      return stdout.split('\n').filter((l) => l.trim() !== '');
+    },
+    async createVolume(name) {
+      await must(`volume create ${name}`, ['volume', 'create', '--label', 'io.homelab.labctl=1', name]);
+    },
+    async removeVolume(name) {
+      await must(`volume rm ${name}`, ['volume', 'rm', name]);
+    },
+    async run(args) {
+      await must('run', ['run', '-d', ...args]);
+    },
+    async start(name) {
+      await must(`start ${name}`, ['start', name]);
+    },
+    async remove(name) {
+      await must(`rm ${name}`, ['rm', '--force', '--time', '10', name]);
+    },
+    async healthcheck(name) {
+      try {
+        await podman(['healthcheck', 'run', name], { timeoutMs: 60_000 });
+        return true;
+      } catch (error) {
+        if (error instanceof ExecError) return false;
+        throw error;
+      }
+    },
+    async inspect(name) {
+      try {
+        const { stdout } = await podman(['container', 'inspect', name]);
+        return (JSON.parse(stdout) as Record<string, unknown>[])[0];
+      } catch (error) {
+        if (error instanceof ExecError) return undefined;
+        throw error;
+      }
+    },
+    async exec(name, argv) {
+      try {
+        const { stdout } = await podman(['exec', name, ...argv], { timeoutMs: 30_000 });
+        return { code: 0, stdout };
+      } catch (error) {
+        if (error instanceof ExecError) return { code: error.processExitCode ?? 1, stdout: '' };
+        throw error;
+      }
+    },
+  };
+}
+
+interface PsEntry {
+  Names?: string[];
+  State?: string;
+  Labels?: Record<string, string> | null;
+  Pid?: number;
+}
+
+/** Pure: `podman ps --all --format json` to containers. */
+export function parsePodmanPs(json: string): PodmanContainer[] {
+  const entries = JSON.parse(json.trim() || '[]') as PsEntry[];
+  return entries.flatMap((e) => {
+    const name = e.Names?.[0];
+    return name ? [{ name, state: e.State ?? 'unknown', labels: e.Labels ?? {}, pid: e.Pid ?? 0 }] : [];
+  });
+}
