@@ -63,7 +63,7 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
   const metrics = deps.metrics;
   const notifier = deps.notifier ?? noNotifier;
   const childEnv = childMarker(settings.stateDir, pid);
-  const state: StateStore = createStateStore(join(settings.stateDir, 'state.json'), () => clock.now());
+  const state: StateStore = createStateStore(join(settings.stateDir, 'state.json'), () => clock.now(), log);
   const borg: BorgClient = createBorg(
     deps.runner,
     {
