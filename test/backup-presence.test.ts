@@ -27,7 +27,7 @@ function ageLastSuccess(stack: BackupStack): void {
   writeFileSync(stack.stateFile, JSON.stringify(state));
 }
 
-describe('presence-aware backups (fake server join/leave lines through the real bridge, real borg)', () => {
+describe('presence-aware backups (fake server join/leave lines through the real bridge, real borg)', { timeout: 180_000 }, () => {
   it('if-played: scheduled runs without joins make no archive and readiness stays ok; a join makes the next run back up', async () => {
     const stack = await startBackupStack({ bridgeEnv: withLog });
     expect((await runBackupCli(stack, ['now'])).code).toBe(0);

@@ -15,7 +15,7 @@ function damagingBorg(stack: BackupStack, damage: string): string {
   return path;
 }
 
-describe('mc-backup verify (real borg, the fake server writing Anvil regions)', () => {
+describe('mc-backup verify (real borg, the fake server writing Anvil regions)', { timeout: 180_000 }, () => {
   it('passes a good archive after the run and on demand; fails naming a region whose chunk bytes were flipped', async () => {
     const stack = await startBackupStack();
     const hook = await webhook();

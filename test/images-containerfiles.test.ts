@@ -24,6 +24,7 @@ const EXPECTED: Record<string, string> = {
   'zfs-backup': 'zfs-agent',
   'zfs-ssh': 'sftp-config',
   'vpn-edge': 'wg-agent',
+  'reverse-proxy-stats': 'proxy-stats',
 };
 // Images of a tool alone (no app of ours, no bundle), and the app whose `image` task also builds them.
 const TOOLS: Record<string, { tool: string; builtBy: string }> = {

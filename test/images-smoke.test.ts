@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { startCaddy } from '@homelab/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appContainerfiles, type Containerfile, isPlaceholderApp } from './images/containerfiles.js';
 import { edgeScenarios } from './images/edge-scenarios.js';
@@ -278,6 +280,52 @@ const scenarios: Record<string, Scenario> = {
       'the published map on lighttpd',
     );
     await removeContainer(sandbox, 'smoke-mc-map');
+  },
+
+  async 'reverse-proxy-stats'(tag) {
+    // A real Caddy on this machine's loopback writes its JSON access log into a folder bound where
+    // compose/michel.yaml mounts caddy-logs (read-only); the report lives in a named volume.
+    const caddy = await startCaddy();
+    const mark = `smoke${process.pid}`;
+    const name = 'smoke-proxy-stats';
+    try {
+      for (let i = 0; i < 3; i++) expect(await caddy.get(`/${mark}-a${i}`)).toBe(404);
+      await startContainer(sandbox, tag, {
+        name,
+        env: { STATS_POLL: '200ms', STATS_DEBOUNCE: '300ms', STATS_MAX_WAIT: '2s' },
+        volumes: [`${caddy.logDir}:/var/log/caddy:ro`, 'smoke-proxy-stats:/var/lib/proxy-stats'],
+      });
+      // The probe covers proxy-stats' /healthz and lighttpd's port.
+      await expectHealthyAs(sandbox, name, 'homelab');
+      type Report = { general: { total_requests: number }; not_found: { data: { data: string; hits: { count: number } }[] } };
+      const served = async (path: string) => {
+        const r = await sandbox.podman(['exec', name, 'wget', '-q', '-O', '-', `http://127.0.0.1:8080${path}`], { check: false });
+        return r.code === 0 ? r.stdout : undefined;
+      };
+      const report = async () => JSON.parse((await served('/report.json')) ?? 'null') as Report | null;
+      const hits = (r: Report | null, path: string) => r?.not_found.data.find((d) => d.data === path)?.hits.count;
+      // Caddy's start probe (/up) and the test's three requests, served by lighttpd from the published report.
+      await waitFor(async () => (await report())?.general.total_requests === 4, 'the report of 4 requests');
+      const first = await report();
+      for (let i = 0; i < 3; i++) expect(hits(first, `/${mark}-a${i}`)).toBe(1);
+      expect(await served('/')).toContain(`/${mark}-a0`);
+      // Restart the container while the log is rotated away: the old requests are now only in
+      // GoAccess's database in the volume, and the report keeps them next to the new ones.
+      await sandbox.podman(['stop', '--time', '10', name]);
+      await caddy.stop();
+      await rename(caddy.accessLog, `${caddy.accessLog}.1`);
+      await caddy.start();
+      expect(await caddy.get(`/${mark}-b0`)).toBe(404);
+      await sandbox.podman(['start', name]);
+      await waitHealthy(sandbox, name);
+      await waitFor(async () => (await report())?.general.total_requests === 6, 'the report of 6 requests after the restart');
+      const after = await report();
+      for (const path of [`/${mark}-a0`, `/${mark}-a1`, `/${mark}-a2`, `/${mark}-b0`]) expect(hits(after, path), path).toBe(1);
+    } finally {
+      await removeContainer(sandbox, name);
+      await caddy.stop();
+      await rm(caddy.dir, { recursive: true, force: true });
+    }
   },
 
   async 'git-ssh'(tag) {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+// HOMELAB_REPO_ROOT: set by the bench runner, whose bundles live elsewhere than this file.
+export const repoRoot = process.env.HOMELAB_REPO_ROOT ?? resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const confDir = join(repoRoot, 'test/images');
 
 export interface PodmanResult {

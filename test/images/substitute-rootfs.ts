@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
  * machine's own programs (Debian), which `podman import` turns into the ALPINE_IMAGE of
  * runtime-base.Containerfile (with PACKAGES=preinstalled). It holds what the images' runtime stages
  * use: node, tini, a busybox for sh/wget/nc/mkdir, and the tools of every image that exist here
- * (borg with its python, rsync, git, lighttpd, cgit with python-markdown, openssh's sshd, caddy,
+ * (borg with its python, rsync, git, lighttpd, goaccess, cgit with python-markdown, openssh's sshd, caddy,
  * wireguard-go, wg, nft and iproute2's ip). Not
  * here: OpenJDK (mc-server), ttyd (mc-ttyd-rcon, not in Debian 12), little-a-map (mc-map), zfs.
  *
@@ -45,6 +45,7 @@ export function substituteTools(): RootfsTools {
       '/usr/bin/rsync': '/usr/bin/rsync',
       '/usr/bin/git': '/usr/bin/git',
       '/usr/sbin/lighttpd': '/usr/sbin/lighttpd',
+      '/usr/bin/goaccess': '/usr/bin/goaccess',
       '/usr/lib/cgit/cgit.cgi': '/usr/share/webapps/cgit/cgit.cgi',
       '/usr/sbin/sshd': '/usr/sbin/sshd',
       '/usr/bin/ssh-keygen': '/usr/bin/ssh-keygen',

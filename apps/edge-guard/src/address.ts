@@ -3,8 +3,30 @@ import { BlockList, isIPv4, isIPv6 } from 'node:net';
 /** A ban target: one address, or an IPv6 /64 written `2001:db8:1:2::/64`. */
 export type Target = string;
 
+/**
+ * A bounded memo: log lines repeat the same few thousand addresses, and parsing and range checks
+ * cost more than the JSON of a line. Cleared when full, so an address flood cannot grow it.
+ */
+function memo<T>(compute: (key: string) => T, limit = 65_536): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    const hit = cache.get(key);
+    if (hit !== undefined || cache.has(key)) return hit as T;
+    if (cache.size >= limit) cache.clear();
+    const value = compute(key);
+    cache.set(key, value);
+    return value;
+  };
+}
+
 /** Canonical text of an address (lower case, IPv4-mapped IPv6 unwrapped), or undefined when it is not one. */
 export function canonicalAddress(text: string): string | undefined {
+  return text.length > 45 ? undefined : canonicalMemo(text);
+}
+
+const canonicalMemo = memo(canonicalize);
+
+function canonicalize(text: string): string | undefined {
   if (text.length > 45) return undefined;
   if (isIPv4(text)) return text;
   if (!isIPv6(text)) return undefined;
@@ -64,11 +86,11 @@ function compressV6(groups: number[]): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
+const v6Prefix = memo((address: string) => `${compressV6([...expandV6(address).slice(0, 4), 0, 0, 0, 0])}/64`);
+
 /** The /64 an IPv6 address belongs to, as `a:b:c:d::/64`; undefined for IPv4. */
 export function prefix64(address: string): Target | undefined {
-  if (!address.includes(':')) return undefined;
-  const groups = expandV6(address).slice(0, 4);
-  return `${compressV6([...groups, 0, 0, 0, 0])}/64`;
+  return address.includes(':') ? v6Prefix(address) : undefined;
 }
 
 /** Parses what `unban` and the state file accept: an address or an IPv6 /64. */
@@ -111,5 +133,5 @@ export function protectedRanges(cidrs: readonly string[]): ProtectedRanges {
     if (!cidr) throw new Error(`not a CIDR: ${text}`);
     list.addSubnet(cidr.address, cidr.bits, cidr.family);
   }
-  return { has: (address) => list.check(address, address.includes(':') ? 'ipv6' : 'ipv4') };
+  return { has: memo((address) => list.check(address, address.includes(':') ? 'ipv6' : 'ipv4')) };
 }

@@ -29,6 +29,7 @@ describe('parseCaddyLine', () => {
     ['a hostile address', caddy26.replace('"remote_ip":"127.0.0.1"', '"remote_ip":"1.2.3.4 } ; flush ruleset"')],
     ['no status', caddy26.replace('"status":404', '"status":"404"')],
     ['junk', 'GET / HTTP/1.1'],
+    ['a fractional status', caddy26.replace('"status":404', '"status":404.5')],
   ])('skips %s', (_what, line) => {
     expect(parseCaddyLine(line)).toBeUndefined();
   });

@@ -8,7 +8,7 @@ import type { FollowPosition } from './follower.js';
 import type { GuardMetrics } from './metrics.js';
 import type { Nft } from './nft.js';
 import { addBansScript, admitScript, type Element, removeBanScript, tableScript } from './nft-script.js';
-import { type BanDecision, decide, emptyPolicyState, type PolicyOptions, sweep } from './policy.js';
+import { type BanDecision, decide, emptyPolicyState, type PolicyOptions } from './policy.js';
 import type { GuardState } from './state.js';
 
 export interface EngineOptions {
@@ -58,8 +58,9 @@ export function createEngine(opts: EngineOptions) {
   };
 
   const reconcileNow = async () => {
+    // No sweep here: the policy's state runs on log time and sweeps itself (a wall-clock sweep
+    // would forget buckets the next lines still count on, and replay would no longer equal live).
     const now = clock.now();
-    sweep(state, opts.policy, now);
     const admitted = admittedElements();
     try {
       await opts.nft.apply(

@@ -52,7 +52,7 @@ export function* generateLog(opts: GenerateOptions, chunkLines = 10_000): Genera
   const v6 = Array.from({ length: 200 }, (_, i) => `2001:db8:${(i % 50).toString(16)}::${(i + 1).toString(16)}`);
   const probers = Array.from({ length: 40 }, (_, i) => `198.18.0.${i + 1}`);
   const abusers = Array.from({ length: 20 }, (_, i) => `198.18.1.${i + 1}`);
-  const flooders = Array.from({ length: 5 }, (_, i) => `198.18.2.${i + 1}`);
+  const flooders = Array.from({ length: 2 }, (_, i) => `198.18.2.${i + 1}`);
   const pages = ['/', '/index.html', '/about', '/style.css', '/tiles/0/0.png', '/feed.xml'];
   const hosts = ['darkroom.example.org', 'weblog.example.org', 'map.example.org'];
   let chunk: string[] = [];

@@ -13,9 +13,10 @@ describe('interface names', () => {
     expect(ifnameProblem(proposal)).toBeUndefined();
   });
 
-  it('counts bytes, not characters', () => {
-    expect(ifnameProblem('p-ü-1234567890')).toBeUndefined();
-    expect(ifnameProblem('p-üü-123456789')).toMatch(/16 bytes/);
-    expect(ifnameProblem('a/b')).toMatch(/not a valid/);
+  it('allows 15 bytes from a safe set and nothing a config file would read', () => {
+    expect(ifnameProblem('p-lbmt_dark.123')).toBeUndefined();
+    expect(ifnameProblem('p-lbmt-darkroom1')).toMatch(/16 bytes/);
+    for (const bad of ['a/b', 'p-ü-1', 'a"b', 'a;b', 'a#b', 'a b', 'a\nb', '', '.', '..', '-x', 'a{b}', "a'b"])
+      expect(ifnameProblem(bad), bad).toMatch(/not a valid interface name/);
   });
 });

@@ -1,10 +1,12 @@
-/** Linux interface names: at most 15 bytes (IFNAMSIZ 16 with the NUL), no `/`, `:` or whitespace. */
+import { IFNAME_CHARS, IFNAME_FORM } from './grammar.js';
+
+/** Linux interface names: at most 15 bytes (IFNAMSIZ 16 with the NUL), from a safe set (grammar.ts). */
 export const IFNAME_MAX_BYTES = 15;
 
 export function ifnameProblem(name: string): string | undefined {
+  if (!IFNAME_CHARS.test(name)) return `${JSON.stringify(name)} is not a valid interface name; expected ${IFNAME_FORM}`;
   const bytes = Buffer.byteLength(name);
   if (bytes > IFNAME_MAX_BYTES) return `interface name "${name}" is ${bytes} bytes; the kernel allows at most ${IFNAME_MAX_BYTES}`;
-  if (name === '' || name === '.' || name === '..' || /[/:\s]/.test(name)) return `"${name}" is not a valid interface name`;
   return undefined;
 }
 

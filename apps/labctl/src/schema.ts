@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { absolutePath, bindSource, envName, hostName, httpUrl, ifName, ifnameChars, imageRef, oneLine, tag } from './grammar.js';
 
 /** The lab's topology as data: the schema of lab/lab.yaml. Unknown keys are refused everywhere. */
 
@@ -25,15 +26,15 @@ const serviceSchema = z
 const volumeSchema = z
   .strictObject({
     volume: name.describe('named volume (podman volume name, not prefixed by the project)'),
-    target: z.string().startsWith('/'),
+    target: absolutePath(),
     ro: z.boolean().default(true).describe('read-only unless the container writes to it'),
   })
   .describe('a named-volume mount (table 1)');
 
 const bindSchema = z
   .strictObject({
-    source: z.string().regex(/^\.?\//, 'expected an absolute host path, or ./path relative to the compose file (rendered configs)'),
-    target: z.string().startsWith('/'),
+    source: bindSource(),
+    target: absolutePath(),
     ro: z.boolean().default(true),
   })
   .describe('a host bind mount (table 1)');
@@ -42,23 +43,23 @@ const healthSchema = z
   .union([
     z.literal('sidecar').describe('our sidecar health server on HEALTH_LISTEN 127.0.0.1:9000: GET /healthz'),
     z.literal('none'),
-    z.strictObject({ http: z.string().url() }).describe('GET this URL inside the container'),
+    z.strictObject({ http: httpUrl() }).describe('GET this URL inside the container'),
     z.strictObject({ tcp: port }).describe('connect to this port on 127.0.0.1'),
   ])
   .default('none');
 
 const siteSchema = z
   .strictObject({
-    host: z.string().min(1).describe('the public host name Caddy serves'),
+    host: hostName().describe('the public host name Caddy serves'),
     port: port.describe("the container's HTTP port Caddy proxies to"),
   })
   .describe('a public HTTP(S) site proxied by rproxy-edge');
 
 const lighttpdSchema = z
   .strictObject({
-    tag: z.string().min(1).describe('server.tag'),
+    tag: tag().describe('server.tag'),
     port,
-    root: z.string().startsWith('/').default('/var/www/html'),
+    root: absolutePath().default('/var/www/html'),
     no_cache_images: z.boolean().default(false).describe('send no-cache headers for image files (map tiles)'),
     swapped_root: z
       .boolean()
@@ -70,42 +71,42 @@ const lighttpdSchema = z
 const containerSchema = z.strictObject({
   module: name,
   role: z.enum(['edge', 'service']).default('service'),
-  image: z.string().optional().describe('default localhost/homelab/<container>:<version>'),
+  image: imageRef().optional().describe('default localhost/homelab/<container>:<version>'),
   depends_on: z.array(name).default([]),
   volumes: z.array(volumeSchema).default([]),
   binds: z.array(bindSchema).default([]),
   caps: z.array(z.string().regex(/^[A-Z_]+$/, 'expected a capability name without CAP_, such as NET_BIND_SERVICE')).default([]),
-  devices: z.array(z.string().startsWith('/')).default([]),
-  tmpfs: z.array(z.string().startsWith('/')).default([]),
-  env: z.record(z.string(), z.string()).default({}),
-  command: z.array(z.string()).optional(),
+  devices: z.array(absolutePath()).default([]),
+  tmpfs: z.array(absolutePath()).default([]),
+  env: z.record(envName(), oneLine()).default({}),
+  command: z.array(oneLine()).optional(),
   health: healthSchema,
   services: z.array(serviceSchema).default([]).describe('ports this container serves on its links'),
   site: siteSchema.optional(),
   publish: z.array(serviceSchema).default([]).describe('ports DNATed from the WAN through the public edge'),
   lighttpd: lighttpdSchema.optional(),
-  notes: z.string().optional(),
+  notes: oneLine().optional(),
 });
 
 const endSchema = z.strictObject({
   end: name.describe('a container name or "host"'),
   ip: ipv4,
-  ifname: z.string().optional().describe("the interface's name in this end's namespace (default: the link's name)"),
+  ifname: ifnameChars().optional().describe("the interface's name in this end's namespace (default: the link's name)"),
 });
 
 const linkSchema = z.strictObject({
-  name: z.string().min(1).describe('the link (and by default both interfaces) name: at most 15 bytes'),
+  name: ifnameChars().describe('the link (and by default both interfaces) name: at most 15 bytes'),
   a: endSchema,
   b: endSchema,
   prefix: z.number().int().min(1).max(32).default(31),
-  notes: z.string().optional(),
+  notes: oneLine().optional(),
 });
 
 export const labSchema = z.strictObject({
-  version: z.string().min(1).describe('the default image tag'),
+  version: tag().describe('the default image tag'),
   host: z
     .strictObject({
-      wan_interface: z.string().min(1).default('eth0'),
+      wan_interface: ifName().default('eth0'),
       admin_tcp_ports: z.array(port).default([]).describe('TCP ports the host itself accepts from the WAN side (e.g. ssh)'),
       allowlist_tcp_ports: z
         .array(port)
@@ -120,14 +121,14 @@ export const labSchema = z.strictObject({
   proxy: z
     .strictObject({
       tls: z.enum(['auto', 'internal', 'off']).default('auto').describe('auto: ACME certificates; off: plain HTTP sites'),
-      access_log: z.string().startsWith('/').default('/var/log/caddy/access.log'),
+      access_log: absolutePath().default('/var/log/caddy/access.log'),
       ports: z.array(port).default([80, 443]),
       health_port: port.default(2080).describe("Caddy's own health site on 127.0.0.1 (GET /healthz), the image's HEALTHCHECK"),
     })
     .prefault({}),
   vpn: z
     .strictObject({
-      interface: z.string().min(1).default('wg0'),
+      interface: ifName().default('wg0'),
       port: port.default(51820),
       client_subnet: cidr,
       endpoint: z
@@ -143,8 +144,8 @@ export const labSchema = z.strictObject({
         .describe("wg-agent's peer list (absolute, or relative to lab.yaml): `labctl check` checks its addresses when it exists"),
     })
     .describe('the WireGuard side of vpn-edge'),
-  cross_hub_links: z.array(z.string()).default([]).describe('links allowed between the public and the private hub'),
-  modules: z.record(name, z.strictObject({ summary: z.string().default('') })),
+  cross_hub_links: z.array(ifnameChars()).default([]).describe('links allowed between the public and the private hub'),
+  modules: z.record(name, z.strictObject({ summary: oneLine().default('') })),
   containers: z.record(name, containerSchema),
   links: z.array(linkSchema),
 });

@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 /** Test support: the committed lab wired into named namespaces, plus a WAN client namespace. */
 
 const exec = promisify(execFile);
-export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const repoRoot = process.env.HOMELAB_REPO_ROOT ?? fileURLToPath(new URL('../../../', import.meta.url));
 export const labctlBin = join(repoRoot, 'apps/labctl/dist/main.js');
 export const WAN_HOST_IP = '198.51.100.1';
 export const WAN_CLIENT_IP = '198.51.100.2';

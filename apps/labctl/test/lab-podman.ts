@@ -13,21 +13,10 @@ import { labctlBin, repoRoot } from './lab-netns.js';
  * events and run state in one temp folder), the app images built from their Containerfiles on the
  * locally made substitute base, labctl inside a namespace of the test that stands in for the host.
  *
- * The edges: rproxy-edge and vpn-edge have no Containerfile on main yet, so their containers run the
- * substitute base itself, which carries this machine's caddy, wireguard-go, wg and ip: real Caddy
- * with the rendered Caddyfile and real wireguard-go, in containers run and wired by labctl like any
- * other, but not from their own images.
  */
-export const EDGE_TOOLS: Record<string, string> = {
-  '/usr/bin/caddy': '/usr/bin/caddy',
-  '/usr/bin/wireguard-go': '/usr/bin/wireguard-go',
-  '/usr/bin/wg': '/usr/bin/wg',
-  '/usr/bin/ip': '/usr/bin/ip',
-};
-
 export interface LabImages {
   sandbox: PodmanSandbox;
-  /** The substitute base (stand-in for the edges' images). */
+  /** The substitute base. */
   base: string;
   /** app image -> tag */
   tags: Record<string, string>;
@@ -40,8 +29,7 @@ export async function buildLabImages(images: readonly string[]): Promise<LabImag
     const base = `${TEST_REPO}/substitute-rootfs:${process.pid}`;
     const rootfs = join(sandbox.dir, 'rootfs');
     mkdirSync(rootfs);
-    const tools = substituteTools();
-    buildSubstituteRootfs(rootfs, { ...tools, programs: { ...tools.programs, ...EDGE_TOOLS } });
+    buildSubstituteRootfs(rootfs, substituteTools());
     await sandbox.importDir(rootfs, base);
     await sh('rm', ['-rf', rootfs]);
     const tags: Record<string, string> = {};

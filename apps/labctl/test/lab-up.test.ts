@@ -1,96 +1,25 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNetns, makeTempDir, netnsPrefix, removeNetnses, removeTempDirs } from '@homelab/testkit';
-import { sh } from '../../../test/images/image-runner.js';
-import { labctlBin, nsRun, labctl as plainLabctl } from './lab-netns.js';
-import {
-  buildLabImages,
-  fakeLittleAMap,
-  fakeMinecraft,
-  type Labctl,
-  type LabImages,
-  labctlIn,
-  readRawLab,
-  writeLab,
-} from './lab-podman.js';
+import { netnsPrefix, removeNetnses, removeTempDirs } from '@homelab/testkit';
+import { nsRun, WAN_HOST_IP } from './lab-netns.js';
+import type { Labctl, LabImages } from './lab-podman.js';
+import { type LabSubset, SUBSET, SUBSET_CONTAINERS, setUpLabSubset, waitFor } from './lab-subset.js';
 
 // `labctl up` / `down` with real podman (the sandbox of the image tests) on a subset of the lab that
-// has links: rproxy-edge (real Caddy, see lab-podman.ts), git-web, mc-server (the fake Minecraft
-// server under rcon-bridge) and mc-map. labctl runs in a namespace of the test standing in for the host.
+// has links: rproxy-edge (Caddy with the rendered Caddyfile), git-web, mc-server (the fake Minecraft
+// server under rcon-bridge) and mc-map, all from their own Containerfiles on the substitute base.
+// labctl runs in a namespace of the test standing in for the host; a WAN namespace is wired to it.
 
 const exec = promisify(execFile);
 
-async function waitFor(probe: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/**
- * rcon-bridge fast-forwards BRIDGE_WORKTREE from its upstream before it starts the server: the owner's
- * mc-working-tree volume is a git clone. Made here before `up`, which then keeps the existing volume.
- */
-async function seedWorkingTree(image: string): Promise<void> {
-  const run = (user: string, script: string) =>
-    images.sandbox.podman([
-      'run',
-      '--rm',
-      '--network',
-      'none',
-      '--user',
-      user,
-      '--entrypoint',
-      'sh',
-      '-v',
-      'mc-working-tree:/srv/minecraft',
-      image,
-      '-c',
-      script,
-    ]);
-  await images.sandbox.podman(['volume', 'create', 'mc-working-tree']);
-  await run('root', 'chown homelab /srv/minecraft');
-  const git = 'git -c user.name=lab -c user.email=lab@example.invalid';
-  await run(
-    'homelab',
-    `set -e; cd /srv/minecraft; ${git} init -q -b main; echo 'eula=true' > eula.txt; mkdir -p world/region; printf 'level' > world/level.dat; head -c 65536 /dev/zero > world/region/r.0.0.mca; ${git} add eula.txt; ${git} commit -q -m world;` +
-      ` ${git} clone -q --bare . .git/upstream.git; ${git} remote add origin /srv/minecraft/.git/upstream.git; ${git} fetch -q origin; ${git} branch -q -u origin/main`,
-  );
-}
-
-/** `labctl run` in the test's host namespace (its health server on that namespace's 127.0.0.1:9000). */
-function startDaemon(): ChildProcess {
-  const child = spawn(
-    'nsenter',
-    [
-      `--net=/run/netns/${hostNs}`,
-      '--',
-      process.execPath,
-      labctlBin,
-      'run',
-      labFile,
-      '--netns-prefix',
-      `${tag}-`,
-      '--config-dir',
-      join(dir, 'rendered'),
-    ],
-    {
-      env: { ...process.env, PATH: `${images.sandbox.bin}:${process.env.PATH ?? ''}`, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  child.stderr?.on('data', (c: Buffer) => process.stderr.write(c));
-  return child;
-}
 const tag = netnsPrefix('u');
-const SUBSET = ['rproxy-edge', 'git-web', 'mc-map'];
-const CONTAINERS = ['rproxy-edge', 'git-web', 'mc-server', 'mc-map'];
+const CONTAINERS = SUBSET_CONTAINERS;
+let lab: LabSubset;
 let images: LabImages;
 let hostNs: string;
+let wanNs: string;
 let dir: string;
 let labFile: string;
 let labctl: Labctl;
@@ -98,59 +27,8 @@ let labctl: Labctl;
 const podman = (args: string[]) => images.sandbox.podman(args, { check: false });
 
 beforeAll(async () => {
-  images = await buildLabImages(['git-web', 'mc-server', 'mc-map']);
-  dir = await makeTempDir('labctl-up-');
-  const pool = join(dir, 'pool');
-  mkdirSync(pool);
-  await sh('git', ['init', '-q', '--bare', '-b', 'main', join(pool, 'demo.git')]);
-  await sh('chmod', ['-R', 'a+rX', pool]);
-  const rconPassword = join(dir, 'rcon-password');
-  writeFileSync(rconPassword, 'lab-up-test\n', { mode: 0o644 });
-  const raw = readRawLab();
-  raw.proxy.tls = 'off';
-  const c = raw.containers;
-  c['rproxy-edge'].image = images.base;
-  c['rproxy-edge'].command = ['caddy', 'run', '--config', '/etc/caddy/Caddyfile', '--adapter', 'caddyfile'];
-  c['rproxy-edge'].env = { XDG_CONFIG_HOME: '/tmp', XDG_DATA_HOME: '/data' };
-  // Debian's busybox nc (the substitute base) has no -z, Alpine's has: probe Caddy over HTTP instead.
-  c['rproxy-edge'].health = { http: 'http://127.0.0.1:80/' };
-  c['git-web'].image = images.tags['git-web'];
-  c['git-web'].binds = [{ source: pool, target: '/home/git/repos', ro: true }];
-  c['mc-server'].image = images.tags['mc-server'];
-  c['mc-server'].env = { ...c['mc-server'].env, RCON_PASSWORD_FILE: '/run/secrets/rcon-password' };
-  c['mc-server'].binds = [
-    { source: fakeMinecraft(), target: '/opt/fake/fake-minecraft.js', ro: true },
-    { source: rconPassword, target: '/run/secrets/rcon-password', ro: true },
-  ];
-  c['mc-server'].command = [
-    'run',
-    '--',
-    'node',
-    '/opt/fake/fake-minecraft.js',
-    '--port',
-    '25575',
-    '--password',
-    'lab-up-test',
-    '--world',
-    '/srv/minecraft/world',
-  ];
-  c['mc-map'].image = images.tags['mc-map'];
-  // little-a-map is not packaged anywhere here: the testkit's fake renderer stands in for it.
-  const renderer = join(dir, 'little-a-map');
-  writeFileSync(renderer, '#!/bin/sh\nexec node /opt/fake/fake-little-a-map.js "$@"\n', { mode: 0o755 });
-  c['mc-map'].env = { ...c['mc-map'].env, MAP_RENDERER: '/opt/fake/little-a-map', MAP_DEBOUNCE: '500ms', MAP_MAX_WAIT: '5s' };
-  c['mc-map'].binds = [
-    ...c['mc-map'].binds,
-    { source: fakeLittleAMap(), target: '/opt/fake/fake-little-a-map.js', ro: true },
-    { source: renderer, target: '/opt/fake/little-a-map', ro: true },
-  ];
-  labFile = await writeLab(dir, raw);
-  await seedWorkingTree(images.tags['mc-server'] as string);
-  const rendered = join(dir, 'rendered');
-  hostNs = createNetns(`${tag}-host`);
-  labctl = labctlIn(hostNs, images.sandbox, ['--netns-prefix', `${tag}-`, '--config-dir', rendered]);
-  const render = await plainLabctl(['render', labFile, '--out', rendered]);
-  if (render.code !== 0) throw new Error(render.stderr);
+  lab = await setUpLabSubset(tag);
+  ({ images, hostNs, wanNs, dir, labFile, labctl } = lab);
 }, 900_000);
 
 afterAll(async () => {
@@ -171,10 +49,10 @@ const attachedNames = async () =>
   (await exec('ip', ['netns', 'list'])).stdout
     .split('\n')
     .map((l) => l.split(' ')[0] ?? '')
-    .filter((n) => n.startsWith(`${tag}-`) && n !== hostNs);
+    .filter((n) => n.startsWith(`${tag}-`) && n !== hostNs && n !== wanNs);
 
 describe('labctl up / down with podman', () => {
-  it('brings the subset up in depends_on order, each healthy, wired as it starts: HTTP through Caddy reaches git-web and mc-map', async () => {
+  it('brings the subset up in depends_on order, each healthy, wired as it starts: HTTP from the WAN through Caddy reaches git-web and mc-map', async () => {
     const up = await labctl(['up', labFile, '--only', SUBSET.join(',')]);
     expect(up.code, `${up.stdout}\n${up.stderr}`).toBe(0);
     const lines = up.stdout.split('\n');
@@ -233,7 +111,7 @@ describe('labctl up / down with podman', () => {
   }, 600_000);
 
   it('labctl run re-wires git-web after podman restart: it answers through Caddy again within 5 s, with no manual step', async () => {
-    const daemon = startDaemon();
+    const daemon = lab.startDaemon();
     try {
       await waitFor(
         async () => (await nsRun(hostNs, 'curl', ['-sf', '-m', '2', 'http://127.0.0.1:9000/readyz'])).code === 0,
@@ -313,7 +191,11 @@ describe('labctl up / down with podman', () => {
     expect((await podman(['ps', '--all', '--format', '{{.Names}}'])).stdout.trim()).toBe('');
     expect(await attachedNames()).toEqual([]);
     const links = await nsRun(hostNs, 'ip', ['-o', 'link']);
-    expect(links.stdout.trim().split('\n')).toHaveLength(1);
+    const names = links.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(': ')[1]?.split('@')[0]);
+    expect(names, 'the host keeps only loopback and its WAN interface').toEqual(['lo', 'eth0']);
     const tables = await nsRun(hostNs, 'nft', ['list', 'tables']);
     expect(tables.stdout.trim()).toBe('');
     expect((await volumes()).sort()).toEqual(['caddy-data', 'caddy-logs', 'mc-map-data', 'mc-rcon', 'mc-working-tree']);

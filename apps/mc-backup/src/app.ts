@@ -23,6 +23,7 @@ import type { ArchiveInfo, RconConnector, StateStore } from './ports.js';
 import { createPresenceService } from './presence/service.js';
 import { createRconConnector } from './rcon-adapter.js';
 import { backupFreshness, savingResumed } from './readiness.js';
+import { overlaps, realPathOf } from './restore-target.js';
 import { type KeepRule, planRetention } from './retention.js';
 import { createRsyncStager } from './rsync.js';
 import { type ResumeResult, resumeIfPaused, runBackup } from './sequence.js';
@@ -62,7 +63,7 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
   const metrics = deps.metrics;
   const notifier = deps.notifier ?? noNotifier;
   const childEnv = childMarker(settings.stateDir, pid);
-  const state: StateStore = createStateStore(join(settings.stateDir, 'state.json'), () => clock.now());
+  const state: StateStore = createStateStore(join(settings.stateDir, 'state.json'), () => clock.now(), log);
   const borg: BorgClient = createBorg(
     deps.runner,
     {
@@ -253,18 +254,22 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
 
     /** Extracts an archive (or `latest`) into an empty folder that is not the live world. */
     async restore(archiveArg: string, dirArg: string, signal?: AbortSignal): Promise<{ archive: string; dir: string }> {
-      const dir = resolve(dirArg);
-      for (const [what, path] of [
-        ['the live world', settings.source],
-        ['the staging folder', settings.staging],
-      ] as const) {
-        if (path && (isWithin(dir, path) || isWithin(path, dir))) {
-          throw new RuntimeError(
-            `refusing to restore into ${dir}: it overlaps ${what} (${path}); restore into an empty folder`,
-            'RESTORE_TARGET',
-          );
+      const dir = await realPathOf(dirArg);
+      // Real paths and folder identities: a symlink, `..` after a symlink or a bind mount is still the world.
+      const refuseOverlap = async () => {
+        for (const [what, path] of [
+          ['the live world', settings.source],
+          ['the staging folder', settings.staging],
+        ] as const) {
+          if (path && (isWithin(dir, path) || isWithin(path, dir) || (await overlaps(dirArg, path)))) {
+            throw new RuntimeError(
+              `refusing to restore into ${dir}: it overlaps ${what} (${path}); restore into an empty folder`,
+              'RESTORE_TARGET',
+            );
+          }
         }
-      }
+      };
+      await refuseOverlap();
       const existing = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return [];
         throw error;
@@ -282,6 +287,7 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
         archive = newest.name;
       }
       await mkdir(dir, { recursive: true });
+      await refuseOverlap(); // again once it exists: a folder swapped in meanwhile is caught by its identity
       await borg.extract(archive, dir, signal);
       log.info({ archive, dir }, 'archive restored');
       return { archive, dir };

@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createStateFile } from '@homelab/core';
+import { createStateFile, errorMessage, type Logger, RuntimeError, StateFileError } from '@homelab/core';
 import * as z from 'zod';
 import type { StateStore } from './ports.js';
 
@@ -49,16 +49,43 @@ export function initialState(now: number): BackupState {
 
 /**
  * The state file in BACKUP_STATE_DIR. The first read persists `createdAt`, so the age of a fresh
- * installation survives restarts.
+ * installation survives restarts. An unreadable file may hide a paused flag: it is moved aside and
+ * replaced by a state that owes save-on (sending save-on when saving is on is harmless), so no path
+ * leaves the server with saving off until a person acts.
  */
-export function createStateStore(path: string, now: () => number): StateStore {
+export function createStateStore(path: string, now: () => number, log?: Pick<Logger, 'error'>): StateStore {
   const file = createStateFile(path, backupStateSchema, initialState(0));
   const write = async (state: BackupState) => {
-    await mkdir(dirname(path), { recursive: true });
-    await file.write(state);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await file.write(state);
+    } catch (error) {
+      // ENOSPC and friends name no path of their own.
+      throw new RuntimeError(`cannot write state file ${path}: ${errorMessage(error)}`, 'STATE_UNWRITABLE', { cause: error });
+    }
+  };
+  const recoverUnreadable = async (error: StateFileError): Promise<BackupState> => {
+    const movedTo = `${path}.unreadable-${new Date(now()).toISOString().replace(/[:.]/g, '-')}`;
+    const moved = await rename(path, movedTo).then(
+      () => movedTo,
+      (e: unknown) => `not moved: ${errorMessage(e)}`,
+    );
+    log?.error(
+      { file: path, movedTo: moved, problem: error.message },
+      'state file unreadable; moved aside, sending save-on in case a run left saving off',
+    );
+    const fresh: BackupState = { ...initialState(now()), paused: { since: now(), pid: 0, run: 'unknown: the state file was unreadable' } };
+    await write(fresh);
+    return fresh;
   };
   const read = async () => {
-    const state = await file.read();
+    let state: BackupState;
+    try {
+      state = await file.read();
+    } catch (error) {
+      if (error instanceof StateFileError) return recoverUnreadable(error);
+      throw error;
+    }
     if (state.createdAt !== 0) return state;
     const fresh = { ...state, createdAt: now() };
     await write(fresh);

@@ -1,8 +1,7 @@
 import { readlink, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, type StartedApp, startApp, useCleanup, waitFor } from '@homelab/testkit';
+import { makeTempDir, type StartedApp, startApp, startCaddy, useCleanup, waitFor } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { startCaddy } from './caddy.js';
 import { hitsByPath, readPublished } from './report.js';
 
 useCleanup();
@@ -30,7 +29,7 @@ async function waitForHits(data: string, expected: Record<string, number>, total
       }
       return report;
     },
-    { timeoutMs: 20_000, what: `the report to show ${JSON.stringify(expected)} in ${total} requests` },
+    { timeoutMs: 30_000, what: `the report to show ${JSON.stringify(expected)} in ${total} requests` },
   );
 }
 
@@ -50,7 +49,7 @@ describe('proxy-stats with real Caddy and real GoAccess', () => {
     for (let i = 0; i < 3; i++) expect(await caddy.get('/ok')).toBe(200);
     for (let i = 0; i < 4; i++) expect(await caddy.get(`/${tag}-a${i}`)).toBe(404);
 
-    let app: StartedApp = await startApp('proxy-stats', [], { env: env(caddy.accessLog, data) });
+    let app: StartedApp = await startApp('proxy-stats', [], { env: env(caddy.accessLog, data), readyTimeoutMs: 30_000 });
     const first = await waitForHits(data, { '/ok': 3, [`/${tag}-a0`]: 1, [`/${tag}-a3`]: 1, '/up': 1 }, 8);
     expect(hitsByPath(first.html).get(`/${tag}-b0`)).toBeUndefined();
     expect((await app.readyz()).status).toBe(200);
@@ -77,7 +76,7 @@ describe('proxy-stats with real Caddy and real GoAccess', () => {
     await caddy.start();
     for (let i = 0; i < 2; i++) expect(await caddy.get('/ok')).toBe(200);
     expect(await caddy.get(`/${tag}-c0`)).toBe(404);
-    app = await startApp('proxy-stats', [], { env: env(caddy.accessLog, data) });
+    app = await startApp('proxy-stats', [], { env: env(caddy.accessLog, data), readyTimeoutMs: 30_000 });
     const after = await waitForHits(data, { '/ok': 6, '/up': 2, [`/${tag}-a0`]: 1, [`/${tag}-b0`]: 1, [`/${tag}-c0`]: 1 }, 14);
     expect(await readlink(join(data, 'current'))).not.toBe(releaseBefore);
     // Nothing was counted twice: every 404 path once, across both processes.

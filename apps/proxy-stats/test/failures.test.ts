@@ -1,9 +1,8 @@
 import { readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeTempDir, startApp, useCleanup, waitFor } from '@homelab/testkit';
+import { makeTempDir, startApp, startCaddy, useCleanup, waitFor } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { startCaddy } from './caddy.js';
 import { hitsByPath, readPublished } from './report.js';
 
 useCleanup();
@@ -30,10 +29,12 @@ describe('proxy-stats when GoAccess hangs', () => {
         HANG_FLAG: flag,
         STATS_POLL: '200ms',
         STATS_DEBOUNCE: '200ms',
-        STATS_RUN_TIMEOUT: '1500ms',
+        // Long enough for a real run on a loaded machine; only the hanging runs reach it.
+        STATS_RUN_TIMEOUT: '6s',
         STATS_RETRY_MIN: '500ms',
         STATS_RETRY_MAX: '1s',
       },
+      readyTimeoutMs: 30_000,
     });
     const first = await waitFor(async () => {
       const r = await readPublished(data);
@@ -49,9 +50,9 @@ describe('proxy-stats when GoAccess hangs', () => {
       await rename(caddy.accessLog, `${caddy.accessLog}.1`);
       await caddy.start();
       expect(await caddy.get(`/${tag}-b0`)).toBe(404);
-      await waitFor(async () => metric(await app.metrics(), 'proxy_stats_run_failures_total', 'reason="timeout"') >= 2, {
-        timeoutMs: 20_000,
-        what: 'two timed-out runs',
+      await waitFor(async () => metric(await app.metrics(), 'proxy_stats_run_failures_total', 'reason="timeout"') >= 1, {
+        timeoutMs: 30_000,
+        what: 'a timed-out run',
       });
       // The published report and the database are the ones of the last good run.
       expect(await readlink(join(data, 'current'))).toBe(release);
@@ -66,11 +67,11 @@ describe('proxy-stats when GoAccess hangs', () => {
         const r = await readPublished(data);
         return r && r.json.general.total_requests === 6 ? r : undefined;
       },
-      { timeoutMs: 20_000, what: 'the retry to publish 6 requests' },
+      { timeoutMs: 30_000, what: 'the retry to publish 6 requests' },
     );
     const hits = hitsByPath(after.json);
     for (const path of [`/${tag}-a0`, `/${tag}-a1`, `/${tag}-a2`, `/${tag}-b0`]) expect(hits.get(path)).toBe(1);
     expect(hits.get('/up')).toBe(2);
-    expect(metric(await app.metrics(), 'proxy_stats_runs_total', 'result="timeout"')).toBeGreaterThanOrEqual(2);
+    expect(metric(await app.metrics(), 'proxy_stats_runs_total', 'result="timeout"')).toBeGreaterThanOrEqual(1);
   });
 });

@@ -97,7 +97,7 @@ async function supervised(players: string[], env: Record<string, string> = {}) {
   return { bridge, tree, socket, backupSocket, client, pushUpdate, starts, said };
 }
 
-describe('rcon-bridge announced restarts and stops', () => {
+describe('rcon-bridge announced restarts and stops', { timeout: 180_000 }, () => {
   it('a restart with two players online announces each step, syncs the tree and brings the server back', async () => {
     const s = await supervised(['Alex', 'Steve']);
     s.pushUpdate('motd=v2\n');

@@ -1,10 +1,9 @@
-import { type SidecarDefinition, UsageError } from '@homelab/core';
+import type { SidecarDefinition } from '@homelab/core';
 import { build } from './app.js';
 import { envDocs, envSchema } from './config.js';
 import { realFsProbe } from './fs-probe.js';
-import { checkAbsolutePath } from './grammar.js';
+import { type GateFlags, runGateCommand } from './gate-cli.js';
 import { loadUsersFile, renderAll } from './render.js';
-import { runGate } from './rsync-gate.js';
 
 export const sftpConfigSidecar: SidecarDefinition<typeof envSchema> = {
   name: 'sftp-config',
@@ -28,23 +27,13 @@ export const sftpConfigSidecar: SidecarDefinition<typeof envSchema> = {
       summary: 'the forced command of rsync users: runs `rsync --server` only, confined to --root',
       usage: 'rsync-gate --root DIR --access ro|rw [--rsync PATH]',
       needsConfig: false,
-      // stdout is rsync's protocol stream: nothing of ours may be written there, and no log line anywhere.
-      logTo: 'stderr',
-      logLevel: 'silent',
       flags: {
         root: { type: 'string', description: "the user's area (absolute)" },
         access: { type: 'string', description: 'ro (pull only) or rw' },
         rsync: { type: 'string', description: 'the rsync binary (default /usr/bin/rsync)' },
       },
-      run: ({ flags, env, io, runner }) => {
-        const root = String(flags.root ?? '');
-        const access = flags.access;
-        const rsync = String(flags.rsync ?? '/usr/bin/rsync');
-        if (checkAbsolutePath(root) !== undefined || root === '/') throw new UsageError('--root: expected an absolute path');
-        if (access !== 'ro' && access !== 'rw') throw new UsageError('--access: expected ro or rw');
-        if (checkAbsolutePath(rsync) !== undefined) throw new UsageError('--rsync: expected an absolute path');
-        return runGate({ root, access, rsync, command: env.SSH_ORIGINAL_COMMAND }, realFsProbe, runner, io.stderr);
-      },
+      // main.ts runs this command through its fast path; this entry gives it --help and runCli.
+      run: ({ flags, env, io }) => runGateCommand(flags as GateFlags, env, io.stderr),
     },
   },
 };

@@ -38,7 +38,18 @@ export interface FixtureSpec {
 }
 
 export async function startZfsSsh(spec: FixtureSpec): Promise<SatelliteFixture> {
+  // First, so a missing bundle leaves nothing behind.
+  const bundle = appBundle('sftp-config');
   const base = mkdtempSync(`/var/lib/sftp-config-test-${process.pid}-`);
+  try {
+    return await startIn(base, bundle, spec);
+  } catch (error) {
+    rmSync(base, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function startIn(base: string, bundle: string, spec: FixtureSpec): Promise<SatelliteFixture> {
   chmodSync(base, 0o755);
   const datastore = join(base, 'store');
   for (const dir of ['store', 'cfg', 'keys', 'hostkey', 'etc-up', 'etc-work', 'client', 'run']) mkdirSync(join(base, dir), { mode: 0o755 });
@@ -101,7 +112,6 @@ export async function startZfsSsh(spec: FixtureSpec): Promise<SatelliteFixture> 
   };
   spec.prepare(datastore);
   fixture.writeUsers(spec.users(datastore, readFileSync(`${clientKey}.pub`, 'utf8').trim()));
-  const bundle = appBundle('sftp-config');
   const proc = startProcess(
     'unshare',
     ['-m', '--propagation', 'private', 'sh', '-c', nsScript, 'ns', base, process.execPath, bundle, 'run'],

@@ -4,7 +4,7 @@ import { ConfigError, type ServiceDeps, type SidecarService } from '@homelab/cor
 import { createApplier } from './applier.js';
 import type { EnvConfig } from './config.js';
 import { activePeers } from './declaration.js';
-import { findDrift } from './drift.js';
+import { findDrift, findReachDrift } from './drift.js';
 import { wgInterface } from './interface.js';
 import { fileKeyStore } from './key-store.js';
 import { createMetrics } from './metrics.js';
@@ -63,7 +63,10 @@ export function build(deps: ServiceDeps<EnvConfig>): SidecarService {
       lastApplied = undefined;
     }
     const live = await tools.dump(server.interface);
-    const drift = findDrift(desired, serverKeys.publicKey, server.listen_port, live);
+    const drift = [
+      ...findDrift(desired, serverKeys.publicKey, server.listen_port, live),
+      ...findReachDrift(desired, await tools.listReach(NFT_TABLE)),
+    ];
     const changed = fingerprint(desired) !== lastApplied;
     if (drift.length > 0 || changed) {
       const result = await applier.apply(serverKeys.privateKey, desired);

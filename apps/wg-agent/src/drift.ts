@@ -3,7 +3,7 @@ import type { DesiredPeer } from './wg-config.js';
 
 /** One difference between the declaration and the live interface, described without any key. */
 export interface Drift {
-  kind: 'missing' | 'undeclared' | 'changed' | 'interface';
+  kind: 'missing' | 'undeclared' | 'changed' | 'interface' | 'reach';
   /** The declared peer's name; for an undeclared peer, its allowed ips. */
   peer?: string;
   detail: string;
@@ -51,4 +51,21 @@ export function reachBeforeSync(desired: readonly DesiredPeer[], live: LiveInter
     const current = owner.get(peer.address);
     return current === undefined || current === peer.publicKey;
   });
+}
+
+/** The reach pairs the nft set must hold for these peers, sorted as `listReach` returns them. */
+export function reachPairs(desired: readonly DesiredPeer[]): string[] {
+  return desired.flatMap((peer) => peer.reach.map((d) => `${peer.address} . ${d}`)).sort();
+}
+
+/** Pure: drift of the nft reach set (missing table, extra or missing pairs), described without keys. */
+export function findReachDrift(desired: readonly DesiredPeer[], live: readonly string[] | undefined): Drift[] {
+  if (live === undefined) return [{ kind: 'reach', detail: 'the nft table is missing' }];
+  const want = reachPairs(desired);
+  const extra = live.filter((p) => !want.includes(p));
+  const missing = want.filter((p) => !live.includes(p));
+  return [
+    ...(extra.length > 0 ? [{ kind: 'reach' as const, detail: `pairs not declared: ${extra.join(', ')}` }] : []),
+    ...(missing.length > 0 ? [{ kind: 'reach' as const, detail: `pairs missing: ${missing.join(', ')}` }] : []),
+  ];
 }

@@ -74,7 +74,7 @@ async function remove(deps: CommandDeps<EnvConfig>, name: string): Promise<numbe
 
 async function liveState(deps: CommandDeps<EnvConfig>, ifname: string): Promise<LiveInterface | undefined> {
   return wgTools(deps.runner)
-    .dump(ifname)
+    .tryDump(ifname)
     .catch(() => undefined);
 }
 

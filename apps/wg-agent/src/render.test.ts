@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Peer, type ServerConfig, serverSchema } from './config.js';
 import { activePeers, declarationIssues } from './declaration.js';
-import { findDrift, reachBeforeSync } from './drift.js';
+import { findDrift, findReachDrift, reachBeforeSync, reachPairs } from './drift.js';
 import { parseDump } from './dump.js';
 import { renderRuleset } from './nft-rules.js';
 import { type DesiredPeer, desiredPeers, renderClientConfig, renderServerConfig } from './wg-config.js';
@@ -123,5 +123,18 @@ describe('drift', () => {
       rxBytes: 10,
       txBytes: 20,
     });
+  });
+});
+
+describe('drift of the reach set', () => {
+  it('finds a missing table, pairs added by hand and pairs removed by hand', () => {
+    const want = reachPairs(desired);
+    expect(want).toEqual(['10.200.0.2 . 10.1.1.1', '10.200.0.3 . 10.1.1.1', '10.200.0.3 . 10.1.3.1']);
+    expect(findReachDrift(desired, want)).toEqual([]);
+    expect(findReachDrift(desired, undefined)).toEqual([{ kind: 'reach', detail: 'the nft table is missing' }]);
+    expect(findReachDrift(desired, [...want, '10.200.0.2 . 10.1.3.1'].sort())).toEqual([
+      { kind: 'reach', detail: 'pairs not declared: 10.200.0.2 . 10.1.3.1' },
+    ]);
+    expect(findReachDrift(desired, want.slice(1))).toEqual([{ kind: 'reach', detail: 'pairs missing: 10.200.0.2 . 10.1.1.1' }]);
   });
 });

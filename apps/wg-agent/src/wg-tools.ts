@@ -5,9 +5,13 @@ import { type LiveInterface, parseDump } from './dump.js';
 export interface WgTools {
   linkExists(ifname: string): Promise<boolean>;
   dump(ifname: string): Promise<LiveInterface>;
+  /** The dump, or undefined when the interface is not there (no failure logged: `peer list` asks). */
+  tryDump(ifname: string): Promise<LiveInterface | undefined>;
   /** `wg syncconf`: the config (with keys) goes through stdin, never through argv or a file. */
   syncconf(ifname: string, config: string): Promise<void>;
   loadRuleset(ruleset: string): Promise<void>;
+  /** The (peer . destination) pairs of the reach set; undefined when the table is missing. */
+  listReach(table: string): Promise<string[] | undefined>;
   deleteTable(table: string): Promise<void>;
 }
 
@@ -23,6 +27,10 @@ export function wgTools(runner: Runner): WgTools {
       const { stdout } = await runner.run('wg', ['show', ifname, 'dump'], { timeoutMs: TIMEOUT_MS });
       return parseDump(stdout);
     },
+    async tryDump(ifname) {
+      const result = await runner.run('wg', ['show', ifname, 'dump'], { timeoutMs: TIMEOUT_MS, okExitCodes: [1] });
+      return result.exitCode === 0 ? parseDump(result.stdout) : undefined;
+    },
     async syncconf(ifname, config) {
       // Node hands a child a socket as stdin, which `wg` cannot fopen(); `cat` turns it into a pipe.
       // The interface name is an argument ($1), never part of the script.
@@ -30,6 +38,11 @@ export function wgTools(runner: Runner): WgTools {
     },
     async loadRuleset(ruleset) {
       await runner.run('nft', ['-f', '-'], { input: ruleset, timeoutMs: TIMEOUT_MS });
+    },
+    async listReach(table) {
+      const result = await runner.run('nft', ['list', 'set', 'inet', table, 'reach'], { timeoutMs: TIMEOUT_MS, okExitCodes: [1] });
+      if (result.exitCode !== 0) return undefined;
+      return [...result.stdout.matchAll(/(\d+\.\d+\.\d+\.\d+) \. (\d+\.\d+\.\d+\.\d+)/g)].map((m) => `${m[1]} . ${m[2]}`).sort();
     },
     async deleteTable(table) {
       await runner.run('nft', ['delete', 'table', 'inet', table], { timeoutMs: TIMEOUT_MS, okExitCodes: [1] });

@@ -134,6 +134,22 @@ describe('wg-agent in vpn-edge, real WireGuard clients', () => {
     await waitFor(() => ping(a.ns, GIT_SSH, 1), { timeoutMs: 40_000, what: 'alice reaching git-ssh again' });
   });
 
+  it('drift: reach granted by hand in nft (alice -> zfs-web) is taken back within one interval', async () => {
+    inNetns(lab.edge, 'nft', ['add', 'element', 'inet', 'wg_agent', 'reach', '{ 10.200.0.2 . 10.1.3.1 }']);
+    const grantedAt = Date.now();
+    await agent.waitForLine(/pairs not declared: 10\.200\.0\.2 \. 10\.1\.3\.1.*"msg":"drift repaired"/, 5_000);
+    expect(Date.now() - grantedAt).toBeLessThan(2_500);
+    expect(inNetns(lab.edge, 'nft', ['list', 'set', 'inet', 'wg_agent', 'reach'])).not.toContain('10.200.0.2 . 10.1.3.1');
+    expect(ping(a.ns, ZFS_WEB, 1)).toBe(false);
+    // and a flushed set is filled again
+    inNetns(lab.edge, 'nft', ['flush', 'set', 'inet', 'wg_agent', 'reach']);
+    await waitFor(() => inNetns(lab.edge, 'nft', ['list', 'set', 'inet', 'wg_agent', 'reach']).includes('10.200.0.2 . 10.1.1.1'), {
+      timeoutMs: 5_000,
+      what: 'the reach set filled again',
+    });
+    expect(ping(a.ns, GIT_SSH)).toBe(true);
+  });
+
   it('an expired peer is removed within one interval', { timeout: 30_000 }, async () => {
     const expires = new Date(Date.now() + 5_000).toISOString();
     const add = agentCli(lab, ['peer', 'add', 'dave', '--allow', 'git-ssh', '--expires', expires]);

@@ -1,5 +1,5 @@
 import { open, readFile, unlink } from 'node:fs/promises';
-import { LockHeldError, RuntimeError } from './errors.js';
+import { errorMessage, LockHeldError, RuntimeError } from './errors.js';
 
 export interface Lock {
   readonly path: string;
@@ -27,8 +27,15 @@ export async function acquireLock(path: string, opts: { pid?: number; isAlive?: 
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(path, 'wx', 0o644);
-      await handle.writeFile(`${pid}\n`);
-      await handle.sync();
+      try {
+        await handle.writeFile(`${pid}\n`);
+        await handle.sync();
+      } catch (error) {
+        // A full filesystem: leave no empty lock behind, and name the file (ENOSPC names none).
+        await handle.close().catch(() => {});
+        await unlink(path).catch(() => {});
+        throw new RuntimeError(`cannot write lock file ${path}: ${errorMessage(error)}`, 'LOCK_UNWRITABLE', { cause: error });
+      }
       await handle.close();
       return {
         path,
@@ -38,7 +45,9 @@ export async function acquireLock(path: string, opts: { pid?: number; isAlive?: 
         },
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (error instanceof RuntimeError) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new RuntimeError(`cannot create lock file ${path}: ${errorMessage(error)}`, 'LOCK_UNWRITABLE', { cause: error });
     }
     const holder = await readHolder(path);
     if (holder !== undefined && holder !== pid && isAlive(holder)) throw new LockHeldError(path, holder);

@@ -44,6 +44,9 @@ export async function readRepoMeta(repoDir: string): Promise<RepoMeta> {
 /** Why a description is refused, or undefined when it is acceptable as written. */
 export function checkDescription(text: string): string | undefined {
   if (/[\u0000-\u001f\u007f\u0085\u2028\u2029]/.test(text)) return 'the description contains a newline or another control character';
+  // Bidi controls reorder what readers see (Trojan Source); zero-width characters hide text.
+  if (/[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u.test(text))
+    return 'the description contains a bidi control or zero-width character';
   if (text.length > MAX_DESCRIPTION_LENGTH)
     return `the description is ${text.length} characters long; at most ${MAX_DESCRIPTION_LENGTH} are allowed`;
   return undefined;

@@ -2,6 +2,7 @@ export * from './app.js';
 export * from './bench.js';
 export * from './bridge.js';
 export * from './bundle.js';
+export * from './caddy.js';
 export * from './cleanup.js';
 export * from './fake-little-a-map/index.js';
 export * from './fake-minecraft/index.js';

@@ -1,11 +1,19 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, httpRequest, makeTempDir, startProcess, type TestProcess, waitFor } from '@homelab/testkit';
+import { httpRequest } from './http.js';
+import { freePort } from './ports.js';
+import { startProcess, type TestProcess } from './process.js';
+import { makeTempDir } from './temp-dir.js';
+import { waitFor } from './wait.js';
 
 export interface TestCaddy {
+  /** Caddy's temp folder (Caddyfile, data, logs); removed with the test's temp dirs. */
+  dir: string;
   port: number;
   /** Caddy's JSON access log. */
   accessLog: string;
+  /** The folder of the log (mode 0755, readable by a container's non-root user when bind-mounted). */
+  logDir: string;
   get(path: string): Promise<number>;
   /** Starts Caddy (again) with the same Caddyfile; its start probe leaves one `/up` line in the log. */
   start(): Promise<void>;
@@ -19,7 +27,9 @@ export interface TestCaddy {
 export async function startCaddy(): Promise<TestCaddy> {
   const dir = await makeTempDir('proxy-stats-caddy-');
   const port = await freePort();
-  const accessLog = join(dir, 'logs', 'access.log');
+  const logDir = join(dir, 'logs');
+  await mkdir(logDir, { mode: 0o755 });
+  const accessLog = join(logDir, 'access.log');
   const caddyfile = join(dir, 'Caddyfile');
   await writeFile(
     caddyfile,
@@ -41,8 +51,10 @@ http://127.0.0.1:${port} {
   let proc: TestProcess | undefined;
   const get = async (path: string) => (await httpRequest(`127.0.0.1:${port}`, path)).status;
   const caddy: TestCaddy = {
+    dir,
     port,
     accessLog,
+    logDir,
     get,
     async start() {
       const started = startProcess('caddy', ['run', '--config', caddyfile, '--adapter', 'caddyfile'], {
