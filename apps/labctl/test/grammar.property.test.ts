@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
-import { makeTempDir, removeTempDirs } from '../../../packages/testkit/src/index.js';
+import { makeTempDir, removeTempDirs } from '@homelab/testkit';
 import { parseLab } from '../src/load.js';
 import { renderAll } from '../src/render/index.js';
 import { checkLab } from '../src/rules.js';

@@ -2,7 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createNetns, makeTempDir } from '../../../packages/testkit/src/index.js';
+import { createNetns, makeTempDir } from '@homelab/testkit';
 import { sh } from '../../../test/images/image-runner.js';
 import { batch, labctlBin, labctl as plainLabctl, WAN_CLIENT_IP, WAN_HOST_IP } from './lab-netns.js';
 import {

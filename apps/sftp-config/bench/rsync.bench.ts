@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, percentile, reportBench, startProcess, stopAllProcesses, waitFor } from '../../../packages/testkit/src/index.js';
+import { freePort, percentile, reportBench, startProcess, stopAllProcesses, waitFor } from '@homelab/testkit';
 import { ownedDir, startZfsSsh } from '../test/zfs-ssh-fixture.js';
 
 const SAT = 50201;
