@@ -1,5 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
 import { createNetns, netnsPrefix, removeNetnses } from '@homelab/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
 import { addBansScript, admitScript, removeBanScript, tableScript } from '../src/nft-script.js';
 import { nsRun } from './edge-lab.js';
 

@@ -1,7 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
 import {
   appBundle,
   createNetns,
@@ -14,6 +13,7 @@ import {
   stopAllProcesses,
   waitFor,
 } from '@homelab/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
 import { nsRun } from './edge-lab.js';
 import { generateLog } from './generate-log.js';
 

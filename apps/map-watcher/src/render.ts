@@ -1,6 +1,6 @@
 import { type Clock, ExecError, type Logger, type Runner } from '@homelab/core';
-import type { MapWatcherConfig } from './config.js';
 import type { Publisher } from '@homelab/releases';
+import type { MapWatcherConfig } from './config.js';
 import type { MapMetrics } from './metrics.js';
 
 export interface LastRender {

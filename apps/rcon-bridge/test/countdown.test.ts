@@ -9,12 +9,12 @@ import {
   makeTempDir,
   sleep,
   startApp,
+  startBridge,
   startProcess,
   useCleanup,
   waitFor,
 } from '@homelab/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBridge } from '@homelab/testkit';
 
 useCleanup();
 const clients: RconClient[] = [];
