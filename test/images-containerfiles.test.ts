@@ -135,6 +135,12 @@ describe('containerfile rules catch what they must', () => {
       'COPY --from=bundle-source /src/node_modules /app/node_modules\nUSER homelab\nENTRYPOINT',
       /^bundle-only: COPY --from=bundle-source/,
     ],
+    [
+      "another container's rendered config",
+      'USER homelab\nENTRYPOINT',
+      'COPY compose/lighttpd/mc-map.conf /etc/lighttpd/lighttpd.conf\nUSER homelab\nENTRYPOINT',
+      /^bundle-only: COPY compose\/lighttpd\/mc-map\.conf from the build context/,
+    ],
     ['an ADD', 'USER homelab\nENTRYPOINT', 'ADD https://example.invalid/x /x\nUSER homelab\nENTRYPOINT', /^bundle-only: ADD/],
     ['root without a reason', 'USER homelab\nENTRYPOINT', 'USER root\nENTRYPOINT', /^non-root: USER root without/],
     ['no HEALTHCHECK', /HEALTHCHECK .*\n/, '', /^healthcheck: 0 HEALTHCHECK/],

@@ -44,7 +44,8 @@ export function appImageProblems(f: Containerfile): string[] {
     if (!isPinned(s.fromResolved)) problems.push(`pinned: ${s.from} -> "${s.fromResolved}" has neither a digest nor a version tag`);
   }
 
-  // bundle-only: the runtime stage copies the bundle, other stages' tools and containerfiles/<image>/ files.
+  // bundle-only: the runtime stage copies the bundle, other stages' tools, containerfiles/<image>/ files
+  // and the lighttpd config labctl renders for the image's container.
   const copies = runtime.instructions.filter((i) => keyword(i) === 'COPY' || keyword(i) === 'ADD');
   for (const c of copies.filter((i) => keyword(i) === 'ADD')) problems.push(`bundle-only: ADD ${c.getArgumentsContent()}`);
   const fromBundle = copies.filter((c) => flagsOf(c).get('from') === 'bundle');
@@ -60,7 +61,9 @@ export function appImageProblems(f: Containerfile): string[] {
       if (!names.has(from) || from.startsWith('bundle')) problems.push(`bundle-only: COPY --from=${from}`);
     } else {
       for (const src of argsOf(c).slice(0, -1)) {
-        if (!src.startsWith(`containerfiles/${f.image}/`)) problems.push(`bundle-only: COPY ${src} from the build context`);
+        // The image's own files, or the config labctl renders for this container (one source per rendered file).
+        const allowed = src.startsWith(`containerfiles/${f.image}/`) || src === `compose/lighttpd/${f.image}.conf`;
+        if (!allowed) problems.push(`bundle-only: COPY ${src} from the build context`);
       }
     }
   }

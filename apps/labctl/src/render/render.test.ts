@@ -17,12 +17,6 @@ describe('committed copies', () => {
     expect(await diffRendered(repo('compose'), renderAll(lab))).toEqual([]);
   });
 
-  it("the reverse-proxy-stats image's default lighttpd.conf is labctl's render (below the first comment line)", () => {
-    const image = readFileSync(repo('containerfiles/reverse-proxy-stats/lighttpd.conf'), 'utf8');
-    const rendered = renderLighttpd(lab, 'reverse-proxy-stats') ?? '';
-    expect(image.split('\n').slice(1)).toEqual(rendered.split('\n').slice(1));
-  });
-
   it('lab/lab.schema.json is the JSON Schema zod generates', () => {
     expect(JSON.parse(readFileSync(repo('lab/lab.schema.json'), 'utf8'))).toEqual(labJsonSchema());
   });
