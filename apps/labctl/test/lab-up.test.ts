@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { netnsPrefix, removeNetnses, removeTempDirs } from '@homelab/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nsRun, WAN_HOST_IP } from './lab-netns.js';
+import { nsRun } from './lab-netns.js';
 import type { Labctl, LabImages } from './lab-podman.js';
 import { type LabSubset, SUBSET, SUBSET_CONTAINERS, setUpLabSubset, waitFor } from './lab-subset.js';
 

@@ -85,7 +85,7 @@ export async function gatherFacts(podmanName: string, hasHealthServer: boolean, 
   const proc = deps.proc ?? '/proc';
   const raw = (await deps.podman.inspect(podmanName)) as Json | undefined;
   const pid = Number(raw?.State?.Pid ?? 0);
-  if (!raw || raw.State?.Running !== true || pid <= 0) return undefined;
+  if (raw?.State?.Running !== true || pid <= 0) return undefined;
   const [status, mountinfo] = await Promise.all([readFile(`${proc}/${pid}/status`, 'utf8'), readFile(`${proc}/${pid}/mountinfo`, 'utf8')]);
   const sharedNamespaces: string[] = [];
   for (const ns of NAMESPACES) {
