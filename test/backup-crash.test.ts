@@ -33,9 +33,9 @@ type Moment = 'anytime' | 'paused' | 'borg';
 
 describe('crash safety: SIGKILL mc-backup at random moments', () => {
   it(`${ITERATIONS} kills: saving is back on within 5 s of the restart, the next backup succeeds, every archive verifies`, async () => {
-    const seed = Number(process.env.BACKUP_CRASH_SEED ?? Date.now() % 1_000_000);
+    const seed = Number(process.env.CRASH_TEST_SEED ?? Date.now() % 1_000_000);
     const random = prng(seed);
-    const why = (text: string) => `${text} (replay with BACKUP_CRASH_SEED=${seed})`;
+    const why = (text: string) => `${text} (replay with CRASH_TEST_SEED=${seed})`;
     // writes with a longer gap: save-all flush takes a moment, so kills land inside the pause
     const stack = await startBackupStack({ env: { BACKUP_ANNOUNCE: 'off' }, mcArgs: ['--write-gap-ms', '20'] });
 
