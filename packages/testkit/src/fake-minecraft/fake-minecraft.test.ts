@@ -5,9 +5,12 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import { encodePacket, type Packet, PacketDecoder, RconClient } from '@homelab/rcon';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useCleanup } from '../cleanup.js';
+import { freePort } from '../ports.js';
 import { sleep, waitFor } from '../wait.js';
 import { bigReplyText } from './java-text.js';
+import { encodeFrame, varInt, writeString } from './protocol.js';
 import { startFakeMinecraft } from './start.js';
+import { minecraftStatus } from './status-client.js';
 import { regionProblem, verifyWorld } from './world-file.js';
 
 useCleanup();
@@ -200,5 +203,39 @@ describe('fake Minecraft server: players and world files as vanilla writes them'
     writeFileSync(join(mc.world, 'region', 'r.0.0.mca'), region.subarray(0, region.length / 2));
     writeFileSync(join(mc.world, 'level.dat'), readFileSync(join(mc.world, 'level.dat')).subarray(0, 100));
     expect(verifyWorld(mc.world).bad.sort()).toEqual(['level.dat', join('region', 'r.0.0.mca')]);
+  });
+
+  it('with --game-port answers the server list ping on the game port and refuses a login', async () => {
+    const gamePort = await freePort();
+    const mc = await startFakeMinecraft({ players: ['Steve'], args: ['--game-port', String(gamePort), '--game-host', '127.0.0.1'] });
+    await mc.proc.waitForLine(new RegExp(`Starting Minecraft server on 127\\.0\\.0\\.1:${gamePort}`));
+    const status = await minecraftStatus('127.0.0.1', gamePort);
+    expect(status).toMatchObject({
+      version: { name: '1.21.1', protocol: 767 },
+      players: { max: 20, online: 1 },
+      description: { text: 'A Minecraft Server' },
+    });
+    await mc.proc.waitForLine(/\[Server Connection Thread\/INFO\]: status request from \/127\.0\.0\.1:\d+$/);
+    // A login (next state 2) gets a login Disconnect with a reason, then the connection closes.
+    const socket = connect(gamePort, '127.0.0.1');
+    const port16 = Buffer.alloc(2);
+    port16.writeUInt16BE(gamePort);
+    socket.write(encodeFrame(0, Buffer.concat([varInt(767), writeString('127.0.0.1'), port16, varInt(2)])));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(Buffer.concat(chunks).toString('utf8')).toContain('This test server takes no players');
+    // Garbage on the game port closes that connection; the server keeps answering.
+    const junk = connect(gamePort, '127.0.0.1');
+    junk.write(Buffer.alloc(8, 0xff));
+    await new Promise((resolve) => junk.once('close', resolve));
+    expect((await minecraftStatus('127.0.0.1', gamePort)).players.online).toBe(1);
+    await mc.stop();
+  });
+
+  it('without --game-port opens no game port', async () => {
+    const mc = await startFakeMinecraft();
+    expect(mc.proc.stdout.join('\n')).not.toMatch(/Starting Minecraft server on/);
+    await mc.stop();
   });
 });

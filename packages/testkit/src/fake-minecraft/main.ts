@@ -1,9 +1,11 @@
 // The fake Minecraft server as a process: node dist/fake-minecraft.js --port P --password-file F --world DIR
+// [--game-port 25565 --game-host 0.0.0.0]: the game port too (server list ping; logins are refused)
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { executeCommand, type GameState } from './commands.js';
 import { readConsole } from './console.js';
+import { GameListener } from './game-listener.js';
 import { VanillaLog } from './log.js';
 import { leavePlayer } from './players.js';
 import { RconListener } from './rcon-listener.js';
@@ -25,6 +27,9 @@ const { values } = parseArgs({
     'write-gap-ms': { type: 'string', default: '15' },
     'command-delay-ms': { type: 'string', default: '0' },
     'startup-ms': { type: 'string', default: '0' },
+    'game-port': { type: 'string' },
+    'game-host': { type: 'string', default: '0.0.0.0' },
+    motd: { type: 'string', default: 'A Minecraft Server' },
   },
   strict: true,
 });
@@ -69,11 +74,22 @@ const runCommand = async (command: string): Promise<string> => {
 };
 
 const listener = new RconListener({ host: values.host, port: Number(values.port), password, log, runCommand });
+const gameListener =
+  values['game-port'] === undefined
+    ? undefined
+    : new GameListener({
+        host: values['game-host'],
+        port: Number(values['game-port']),
+        motd: values.motd,
+        players: () => game.players,
+        log: (message) => log.info(message, 'Server Connection Thread'),
+      });
 
 async function shutdown(code: number): Promise<void> {
   stopping ??= (async () => {
     log.info('Stopping server');
     listener.close();
+    gameListener?.close();
     for (const name of [...game.players]) leavePlayer(game, name, 'Server closed');
     world.stop();
     log.info('Saving players');
@@ -94,6 +110,13 @@ process.on('SIGHUP', () => void shutdown(129));
 
 log.info('Starting minecraft server version 1.21.1');
 readConsole(game, thread, process.stdin);
+if (gameListener) {
+  log.info(`Starting Minecraft server on ${values['game-host']}:${values['game-port']}`);
+  gameListener.listen().catch((error: Error) => {
+    log.warn(`**** FAILED TO BIND TO PORT! ${error.message}`);
+    process.exit(1);
+  });
+}
 log.info(`Preparing level "${worldDir.split('/').pop() ?? 'world'}"`);
 world.start();
 setTimeout(async () => {
