@@ -136,6 +136,20 @@ describe('auditContainer', () => {
     ]);
   });
 
+  it("allows vpn.interface (wg-agent's WireGuard interface) in the private hub's edge only", () => {
+    const vpnEdge = (ifaces: string[]) =>
+      auditContainer(
+        lab,
+        'vpn-edge',
+        lab.containers['vpn-edge'] as never,
+        gitWeb((x) => (x.interfaces = ifaces)),
+        ctx,
+      ).find((c) => c.check === 'network');
+    expect(vpnEdge(['lo', 'host-pri', 'v-git-ssh', 'wg0'])?.status).toBe('ok');
+    expect(vpnEdge(['lo', 'host-pri', 'wg1'])?.detail).toBe('undeclared interfaces: wg1');
+    expect(findings(gitWeb((x) => (x.interfaces = ['lo', 'p-git-web', 'wg0'])))).toEqual(['network: undeclared interfaces: wg0']);
+  });
+
   it("cross-checks the sidecar's own /attest", () => {
     expect(
       findings(

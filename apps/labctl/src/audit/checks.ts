@@ -105,7 +105,9 @@ export function auditContainer(lab: Lab, name: string, c: Container, f: Containe
     mountFindings.length === 0 ? `${f.inspect.mounts.length} as declared` : mountFindings.join('; '),
   );
 
-  const allowed = new Set(['lo', ...attachmentsOf(lab, name).map((a) => a.ifname)]);
+  // The private hub's edge also holds the WireGuard interface wg-agent makes (vpn.interface).
+  const wireguard = name === lab.hubs.private.edge ? [lab.vpn.interface] : [];
+  const allowed = new Set(['lo', ...attachmentsOf(lab, name).map((a) => a.ifname), ...wireguard]);
   const extraIfs = f.interfaces.filter((i) => !allowed.has(i));
   add(
     'network',
