@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
  * The offline stand-in for Alpine in the image tests: a minimal root filesystem made of this
  * machine's own programs (Debian), which `podman import` turns into the ALPINE_IMAGE of
  * runtime-base.Containerfile (with PACKAGES=preinstalled). It holds what the images' runtime stages
- * use: node, tini, a busybox for sh/wget/nc/mkdir, and the tools of every image that exist here
+ * use: node, tini, a busybox for sh/wget/nc/mkdir (plus OpenBSD's nc for `nc -z`), and the tools of every image that exist here
  * (borg with its python, rsync, git, lighttpd, goaccess, cgit with python-markdown, openssh's sshd, caddy,
  * wireguard-go, wg, nft and iproute2's ip). Not
  * here: OpenJDK (mc-server), ttyd (mc-ttyd-rcon, not in Debian 12), little-a-map (mc-map), zfs.
@@ -40,6 +40,9 @@ export function substituteTools(): RootfsTools {
       [process.execPath]: '/usr/bin/node',
       '/usr/bin/tini-static': '/sbin/tini',
       '/usr/bin/busybox': '/bin/busybox',
+      // labctl probes `health: {tcp: PORT}` with `nc -z`: Alpine's busybox nc has -z, Debian's has
+      // not, so the substitute carries OpenBSD's nc (Debian netcat-openbsd) in /usr/bin, before busybox.
+      '/usr/bin/nc.openbsd': '/usr/bin/nc',
       [python]: python,
       '/usr/bin/borg': '/usr/bin/borg',
       '/usr/bin/rsync': '/usr/bin/rsync',
