@@ -40,8 +40,8 @@ export function substituteTools(): RootfsTools {
       [process.execPath]: '/usr/bin/node',
       '/usr/bin/tini-static': '/sbin/tini',
       '/usr/bin/busybox': '/bin/busybox',
-      // labctl probes `health: {tcp: PORT}` with `nc -z`: Alpine's busybox nc has -z, Debian's has
-      // not, so the substitute carries OpenBSD's nc (Debian netcat-openbsd) in /usr/bin, before busybox.
+      // labctl probes `health: {tcp: PORT}` with `/usr/bin/nc -z`: Alpine's busybox nc (its /usr/bin/nc
+      // link) has -z, Debian's has not, so the substitute's /usr/bin/nc is OpenBSD's (Debian netcat-openbsd).
       '/usr/bin/nc.openbsd': '/usr/bin/nc',
       [python]: python,
       '/usr/bin/borg': '/usr/bin/borg',

@@ -15,7 +15,10 @@ export function healthcheckOf(c: Container): Record<string, unknown> | undefined
   if (h === 'none') return undefined;
   if (h === 'sidecar') return { test: ['CMD', 'wget', '-q', '-O', '/dev/null', SIDECAR_HEALTH_URL], ...timing };
   if ('http' in h) return { test: ['CMD', 'wget', '-q', '-O', '/dev/null', h.http], ...timing };
-  return { test: ['CMD', 'nc', '-z', '127.0.0.1', String(h.tcp)], ...timing };
+  // By path: a busybox sh built with "prefer applets" (Debian's busybox-static, the image tests'
+  // substitute base) runs its own nc applet for a bare `nc`, whatever PATH says. On Alpine,
+  // /usr/bin/nc is busybox's applet link (it has -z).
+  return { test: ['CMD', '/usr/bin/nc', '-z', '127.0.0.1', String(h.tcp)], ...timing };
 }
 
 function service(lab: Lab, name: string, c: Container): Record<string, unknown> {

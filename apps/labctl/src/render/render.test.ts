@@ -54,7 +54,7 @@ describe('compose files', () => {
     expect(services['mc-server']?.healthcheck).toMatchObject({
       test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:9000/healthz'],
     });
-    expect(services['git-ssh']?.healthcheck).toMatchObject({ test: ['CMD', 'nc', '-z', '127.0.0.1', '2222'] });
+    expect(services['git-ssh']?.healthcheck).toMatchObject({ test: ['CMD', '/usr/bin/nc', '-z', '127.0.0.1', '2222'] });
     expect(services['vpn-edge']?.healthcheck).toMatchObject({
       test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:9000/healthz'],
     });
