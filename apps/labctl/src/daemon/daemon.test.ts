@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { loadLab } from '../../test/lab-file.js';
 import { parseEvent } from './events.js';
 import { createRewirer, type RewireBatch } from './rewirer.js';
+import { withLinkPeers } from './service.js';
 
 describe('parseEvent', () => {
   it('reads podman 4 JSON event lines, container events only', () => {
@@ -46,5 +48,23 @@ describe('createRewirer', () => {
     rewirer.request('labctl run started');
     await rewirer.idle();
     expect(runs.at(-1)).toEqual({ reasons: ['git-web restart', 'labctl run started'], focus: undefined });
+  });
+});
+
+describe('withLinkPeers', () => {
+  it('adds the containers linked to the restarted ones (their half pairs need remaking), never the host', () => {
+    const lab = loadLab();
+    expect(withLinkPeers(lab, new Set(['git-web'])).sort()).toEqual(['git-web', 'rproxy-edge']);
+    expect(withLinkPeers(lab, new Set(['rproxy-edge'])).sort()).toEqual([
+      'git-web',
+      'lbmt-darkroom',
+      'lbmt-shop',
+      'lbmt-weblog',
+      'mc-map',
+      'mc-server',
+      'rproxy-edge',
+    ]);
+    expect(withLinkPeers(lab, new Set(['mc-backup']))).toEqual(['mc-backup']);
+    expect(withLinkPeers(lab, new Set(['navid-web'])).sort()).toEqual(['navid-server', 'navid-web', 'vpn-edge']);
   });
 });

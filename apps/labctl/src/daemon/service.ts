@@ -2,6 +2,7 @@ import type { Logger, ProcessRunner, SidecarService } from '@homelab/core';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Podman } from '../lab/podman.js';
 import { podmanName, type RunContext } from '../lab/run-args.js';
+import { HOST } from '../model.js';
 import type { Lab } from '../schema.js';
 import type { NetnsOptions } from '../wire/netns.js';
 import { wireUp } from '../wire/wire.js';
@@ -27,6 +28,16 @@ interface LastRewire {
   changes: number;
   reasons: string[];
   error?: string;
+}
+
+/** Pure: the containers and every container linked to one of them (the host is no container). */
+export function withLinkPeers(lab: Lab, containers: ReadonlySet<string>): string[] {
+  const out = new Set(containers);
+  for (const l of lab.links) {
+    if (containers.has(l.a.end) && l.b.end !== HOST) out.add(l.b.end);
+    if (containers.has(l.b.end) && l.a.end !== HOST) out.add(l.a.end);
+  }
+  return [...out].filter((c) => c !== HOST && c in lab.containers);
 }
 
 /**
@@ -64,9 +75,17 @@ export function buildDaemon(deps: DaemonDeps): SidecarService {
   const rewirer = createRewirer(async ({ reasons, focus }) => {
     const started = performance.now();
     try {
-      const running = (await deps.podman.containers()).filter((c) => c.state === 'running' && byPodmanName.has(c.name));
-      const present = new Set(running.map((c) => byPodmanName.get(c.name) as string));
-      const pids = new Map(running.filter((c) => c.pid > 0).map((c) => [c.name, c.pid]));
+      // A restart event: only the restarted containers and their link peers matter, and one
+      // `podman container inspect` of just those gives their PIDs (listing every container with
+      // `podman ps` is the slowest step of a pass). A pass for everything (at start) lists them all.
+      const pids = focus
+        ? await deps.podman.running(withLinkPeers(lab, focus).map((c) => podmanName(deps.run, c)))
+        : new Map(
+            (await deps.podman.containers())
+              .filter((c) => c.state === 'running' && c.pid > 0 && byPodmanName.has(c.name))
+              .map((c) => [c.name, c.pid]),
+          );
+      const present = new Set([...pids.keys()].flatMap((n) => (byPodmanName.has(n) ? [byPodmanName.get(n) as string] : [])));
       // A container that restarted needs its own links again; a pass for everything runs at start.
       const focused = focus ? new Set([...focus].filter((c) => present.has(c))) : undefined;
       const result = await wireUp(deps.runner, lab, deps.netns, { present, knownPids: pids, ...(focused ? { focus: focused } : {}) });

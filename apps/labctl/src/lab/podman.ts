@@ -1,4 +1,4 @@
-import { ExecError, type Runner, RuntimeError } from '@homelab/core';
+import { ExecError, type Runner, type RunOptions, RuntimeError } from '@homelab/core';
 
 /** What labctl needs from podman: a small interface so planning is tested with a recording fake. */
 export interface PodmanContainer {
@@ -11,6 +11,11 @@ export interface PodmanContainer {
 
 export interface Podman {
   containers(): Promise<PodmanContainer[]>;
+  /**
+   * PIDs of those of `names` that run, from one `podman container inspect` of just them (a missing
+   * container is not running): cheaper than `containers()`, which lists and syncs every container.
+   */
+  running(names: readonly string[]): Promise<Map<string, number>>;
   volumes(): Promise<string[]>;
   createVolume(name: string): Promise<void>;
   removeVolume(name: string): Promise<void>;
@@ -31,13 +36,13 @@ const TIMEOUT = { timeoutMs: 120_000 };
 
 /** The real podman through the exec wrapper (as `user` through runuser for rootless podman). */
 export function createPodman(runner: Runner, user?: string): Podman {
-  const podman = (args: readonly string[], opts = TIMEOUT) =>
+  const podman = (args: readonly string[], opts: RunOptions = TIMEOUT) =>
     user ? runner.run('runuser', ['-u', user, '--', 'podman', ...args], opts) : runner.run('podman', args, opts);
   const failed = (what: string, error: unknown) =>
     new RuntimeError(`podman ${what} failed: ${(error as Error).message}`, 'PODMAN', { cause: error });
-  const must = async (what: string, args: readonly string[]) => {
+  const must = async (what: string, args: readonly string[], okExitCodes: readonly number[] = []) => {
     try {
-      return await podman(args);
+      return await podman(args, { ...TIMEOUT, okExitCodes });
     } catch (error) {
       throw failed(what, error);
     }
@@ -46,6 +51,17 @@ export function createPodman(runner: Runner, user?: string): Podman {
     async containers() {
       const { stdout } = await must('ps', ['ps', '--all', '--format', 'json']);
       return parsePodmanPs(stdout);
+    },
+    async running(names) {
+      if (names.length === 0) return new Map();
+      // podman exits 125 when one of the names does not exist, printing the others.
+      const { stdout, stderr, exitCode } = await must(
+        'container inspect',
+        ['container', 'inspect', '--format', '{{.Name}}\t{{.State.Running}}\t{{.State.Pid}}', ...names],
+        [125],
+      );
+      if (exitCode !== 0 && !onlyMissing(stderr)) throw failed('container inspect', new Error(stderr.trim()));
+      return parseRunningPids(stdout);
     },
     async volumes() {
       const { stdout } = await must('volume ls', ['volume', 'ls', '--format', '{{.Name}}']);
@@ -110,4 +126,21 @@ export function parsePodmanPs(json: string): PodmanContainer[] {
     const name = e.Names?.[0];
     return name ? [{ name, state: e.State ?? 'unknown', labels: e.Labels ?? {}, pid: e.Pid ?? 0 }] : [];
   });
+}
+
+/** Pure: every error line of podman's stderr says a container does not exist. */
+export function onlyMissing(stderr: string): boolean {
+  const errors = stderr.split('\n').filter((l) => l.trim() !== '');
+  return errors.length > 0 && errors.every((l) => /no such container/i.test(l));
+}
+
+/** Pure: `name<TAB>running<TAB>pid` lines to the PIDs of the running ones. */
+export function parseRunningPids(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const [name, running, pid] = line.trim().split('\t');
+    const n = Number(pid);
+    if (name && running === 'true' && Number.isInteger(n) && n > 0) out.set(name.replace(/^\//, ''), n);
+  }
+  return out;
 }

@@ -26,6 +26,8 @@ function fakePodman(unhealthyChecks = 0) {
   let failing = unhealthyChecks;
   const podman: Podman = {
     containers: async () => [...containers.values()],
+    running: async (names) =>
+      new Map([...containers.values()].filter((c) => c.state === 'running' && names.includes(c.name)).map((c) => [c.name, c.pid])),
     volumes: async () => [...volumes],
     createVolume: async (n) => {
       calls.push(`volume create ${n}`);

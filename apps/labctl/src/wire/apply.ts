@@ -35,19 +35,15 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 
 /** Two processes per namespace: one `ip -batch` (addresses, routes, forwarding) and one `nft list`. */
 export async function observeNs(runner: Runner, netns: string | undefined, want: DesiredNs, withNft = true): Promise<ObservedNs> {
-  const { stdout } = await ipBatch(runner, netns, ['addr show', 'route show', 'netconf show'], true);
+  // Both at once: they read different things of the same namespace.
+  const [{ stdout }, hash] = await Promise.all([
+    ipBatch(runner, netns, ['addr show', 'route show', 'netconf show'], true),
+    withNft ? loadedTableHash(runner, netns) : Promise.resolve(undefined),
+  ]);
   const [addrJson = '[]', routeJson = '[]', netconfJson = '[]'] = stdout.split('\n').filter((l) => l.trim() !== '');
   const ifaces = parseIpAddr(addrJson);
   const { routes, defaultGateway } = parseIpRoute(routeJson);
   const forwarding = parseNetconf(netconfJson);
-  let hash: string | undefined;
-  if (withNft)
-    try {
-      const listed = await inNs(runner, netns, 'nft', ['list', 'table', ...NFT_TABLE.split(' ')]);
-      hash = nftHash(listed.stdout) ?? 'foreign';
-    } catch (error) {
-      if (!(error instanceof ExecError)) throw error;
-    }
   const sysctl = new Map<string, string>();
   for (const key of want.forwarding) {
     const ifname = /^net\.ipv4\.conf\.(.+)\.forwarding$/.exec(key)?.[1] ?? 'all';
@@ -55,6 +51,17 @@ export async function observeNs(runner: Runner, netns: string | undefined, want:
     if (on !== undefined) sysctl.set(key, on ? '1' : '0');
   }
   return { ifaces, routes, ...(defaultGateway ? { defaultGateway } : {}), ...(hash ? { nftHash: hash } : {}), sysctl };
+}
+
+/** The hash comment of our table in `netns` ('foreign' without one), undefined when the table is absent. */
+async function loadedTableHash(runner: Runner, netns: string | undefined): Promise<string | undefined> {
+  try {
+    const listed = await inNs(runner, netns, 'nft', ['list', 'table', ...NFT_TABLE.split(' ')]);
+    return nftHash(listed.stdout) ?? 'foreign';
+  } catch (error) {
+    if (!(error instanceof ExecError)) throw error;
+    return undefined;
+  }
 }
 
 export async function observeAll(

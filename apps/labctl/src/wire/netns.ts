@@ -41,8 +41,8 @@ export async function resolveNetns(
   /** PIDs by podman name when the caller just listed them (labctl run): saves a `podman inspect`. */
   knownPids?: ReadonlyMap<string, number>,
 ): Promise<NetnsMap> {
-  const existing = await listNetns(runner);
   if (opts.source === 'named') {
+    const existing = await listNetns(runner);
     const missing = ends.filter((e) => !existing.has(`${opts.prefix}${e}`));
     if (missing.length > 0) {
       throw new RuntimeError(
@@ -65,19 +65,21 @@ export async function resolveNetns(
     containers.flatMap((c) => (byPodmanName.has(`${cp}${c}`) ? [[c, byPodmanName.get(`${cp}${c}`) as number] as const] : [])),
   );
   const attached: string[] = [];
+  const lines: string[] = [];
   for (const name of containers) {
     const ns = `${opts.prefix}${name}`;
     const pid = pids.get(name);
     if (pid === undefined) throw new RuntimeError(`container ${name} is not running (podman inspect shows no PID)`, 'CONTAINER_DOWN');
-    if (existing.has(ns) && (await sameNetns(`/run/netns/${ns}`, `/proc/${pid}/ns/net`))) {
-      attached.push(ns);
-      continue;
-    }
-    // A stale name (the container restarted) points at a dead namespace: attach it again.
-    if (existing.has(ns)) await runner.run('ip', ['netns', 'delete', ns], TIMEOUT);
-    await runner.run('ip', ['netns', 'attach', ns, String(pid)], TIMEOUT);
     attached.push(ns);
+    // The name is a stat away (no `ip netns list`): the same namespace as the PID's, or attached anew.
+    const state = await nameState(`/run/netns/${ns}`, `/proc/${pid}/ns/net`);
+    if (state === 'same') continue;
+    // A stale name (the container restarted) points at a dead namespace: attach it again.
+    if (state === 'other') lines.push(`netns delete ${ns}`);
+    lines.push(`netns attach ${ns} ${pid}`);
   }
+  // Every (re-)attach in one process.
+  if (lines.length > 0) await runner.run('ip', ['-batch', '-'], { ...TIMEOUT, input: `${lines.join('\n')}\n` });
   return { netnsOf: (end) => (end === HOST ? undefined : `${opts.prefix}${end}`), attached };
 }
 
@@ -108,13 +110,12 @@ async function isNetnsMount(path: string): Promise<boolean> {
   }
 }
 
-async function sameNetns(a: string, b: string): Promise<boolean> {
-  try {
-    const [x, y] = await Promise.all([stat(a), stat(b)]);
-    return x.ino === y.ino && x.dev === y.dev;
-  } catch {
-    return false;
-  }
+/** `name`: an attached name's path; `pid`: the container's namespace. missing: no such name. */
+async function nameState(name: string, pid: string): Promise<'missing' | 'same' | 'other'> {
+  const x = await stat(name).catch(() => undefined);
+  if (!x) return 'missing';
+  const y = await stat(pid).catch(() => undefined);
+  return y && x.ino === y.ino && x.dev === y.dev ? 'same' : 'other';
 }
 
 export async function podmanPids(runner: Runner, containers: readonly string[], user?: string): Promise<Map<string, number>> {
