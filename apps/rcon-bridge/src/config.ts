@@ -23,7 +23,7 @@ export const bridgeEnvSchema = z.object({
   BRIDGE_KILL_TIMEOUT: duration().default(10_000),
   BRIDGE_GIT_TIMEOUT: duration().default(120_000),
   BRIDGE_CLIENT_TIMEOUT: duration({ max: 10 * 60_000 }).default(10_000),
-  BRIDGE_CLIENT_IDLE_TIMEOUT: duration({ max: 24 * 3_600_000 }).default(15 * 60_000),
+  BRIDGE_CLIENT_IDLE_TIMEOUT: duration({ max: 24 * 3_600_000 }).default(12 * 3_600_000),
   BRIDGE_MAX_CLIENTS: configValues.int(1, 1_000).default(64),
   BRIDGE_COUNTDOWN: z
     .string()
@@ -71,7 +71,7 @@ export const bridgeEnvDocs: EnvDoc[] = [
   {
     name: 'BRIDGE_CLIENT_IDLE_TIMEOUT',
     description: 'a logged-in client sending nothing, or a log client not reading, is closed after this (1ms-1d)',
-    default: '15m',
+    default: '12h',
   },
   { name: 'BRIDGE_MAX_CLIENTS', description: 'connections at once per socket; more get a one-line refusal (1-1000)', default: '64' },
   {

@@ -44,8 +44,15 @@ export class ClientDeadlines {
     this.armShort();
   }
 
-  /** After bytes arrived and were decoded: `loggedIn` and whether the client waits for nothing. */
-  update(loggedIn: boolean, quiet: boolean): void {
+  /**
+   * After bytes arrived or a request finished: `loggedIn`, whether the client waits for nothing,
+   * and whether the server paused reading it (the rest of a packet then waits on us, not on it).
+   */
+  update(loggedIn: boolean, quiet: boolean, paused = false): void {
+    if (paused) {
+      this.stop();
+      return;
+    }
     if (!loggedIn || this.halfPacket()) this.armShort();
     else this.clearShort();
     if (loggedIn && quiet && !this.halfPacket()) this.armIdle();

@@ -335,8 +335,12 @@ export class RconClient extends EventEmitter<RconClientEvents> {
 
   private onPacket(packet: Packet): void {
     const cur = this.current;
+    // A text reply with id -1 answers no request: the server says why it is about to close.
+    if (packet.id === -1 && packet.type === PacketType.RESPONSE && packet.payload) {
+      this.notice = packet.payload;
+      return;
+    }
     if (!cur) {
-      if (packet.id === -1 && packet.payload) this.notice = packet.payload;
       this.log.debug({ id: packet.id }, 'rcon reply without a request; ignored');
       return;
     }

@@ -34,7 +34,7 @@ export interface RconServerOptions {
   maxConnections?: number;
   /** Log in within this, and finish each packet within this of its first byte. Default 10 s. */
   clientTimeoutMs?: number;
-  /** A logged-in client with nothing in flight that sends nothing for this long is closed. Default 15 min. */
+  /** A logged-in client with nothing in flight that sends nothing for this long is closed. Default 12 h. */
   idleTimeoutMs?: number;
   /** The text of the one reply (id -1) a client gets before the server closes it by itself. */
   closeReply?(reason: RconCloseReason): string;
@@ -148,7 +148,7 @@ export class RconServer {
     this.sockets.add(socket);
     log.debug({ connectionId }, 'rcon client connected');
     const deadlines = new ClientDeadlines(
-      { clientTimeoutMs: this.opts.clientTimeoutMs ?? 10_000, idleTimeoutMs: this.opts.idleTimeoutMs ?? 15 * 60_000 },
+      { clientTimeoutMs: this.opts.clientTimeoutMs ?? 10_000, idleTimeoutMs: this.opts.idleTimeoutMs ?? 12 * 3_600_000 },
       (reason) => {
         if (socket.destroyed || !this.sockets.has(socket)) return;
         controller.abort(new RconError('DISCONNECTED', describeClose(reason)));
@@ -173,7 +173,7 @@ export class RconServer {
         const ok = this.opts.password === undefined || (packet.payload !== '' && packet.payload === this.opts.password);
         authed = ok;
         if (!ok) log.warn({ connectionId }, 'rcon client login with a wrong password');
-        deadlines.update(authed, false);
+        deadlines.update(authed, false, paused);
         return send(ok ? packet.id : -1, PacketType.COMMAND, '');
       }
       if (packet.type !== PacketType.COMMAND) {
@@ -208,7 +208,7 @@ export class RconServer {
         }
       } finally {
         busy = false;
-        deadlines.update(authed, quiet());
+        deadlines.update(authed, quiet(), paused);
       }
     };
 
@@ -225,11 +225,11 @@ export class RconServer {
         return;
       }
       pending.push(...packets);
-      deadlines.update(authed, quiet());
       if (pending.length >= maxPending && !paused) {
         paused = true;
         socket.pause();
       }
+      deadlines.update(authed, quiet(), paused);
       drain().catch((error: unknown) => {
         // Never an unhandled rejection: this connection ends, the server goes on.
         log.warn({ connectionId, err: error instanceof Error ? error.message : String(error) }, 'rcon connection failed');
