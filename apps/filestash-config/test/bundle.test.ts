@@ -190,8 +190,10 @@ describe('filestash-config render (the bundle, real mounts)', () => {
 describe('filestash-config run (the bundle, its own mount and network namespaces, no filestash here)', () => {
   it('healthy and rendered, not ready without filestash; re-renders on change; private hub only; datastore checked', async () => {
     const socket = join(dir, 'health.sock');
-    const env = {
-      ...baseEnv('service', yamlFor()),
+    const base = baseEnv('service', yamlFor());
+    const yamlFile = base.FILESTASH_CONFIG as string;
+    const env: Record<string, string> = {
+      ...base,
       HEALTH_LISTEN: socket,
       FILESTASH_BINARY: join(dir, 'not-installed', 'filestash'),
       FILESTASH_DEBOUNCE: '100ms',
@@ -226,14 +228,14 @@ describe('filestash-config run (the bundle, its own mount and network namespaces
     expect(rendered('service').connections.map((c: { label: string }) => c.label)).toEqual(['storage']);
 
     // A second share in the YAML is rendered without a restart of the sidecar.
-    writeFileSync(env.FILESTASH_CONFIG, yamlFor('shares:\n  - { name: storage }\n  - { name: docs, path: docs }\n'));
+    writeFileSync(yamlFile, yamlFor('shares:\n  - { name: storage }\n  - { name: docs, path: docs }\n'));
     await waitFor(() => rendered('service').connections.length === 2, { timeoutMs: 20_000, what: 'the re-render' });
     // A hostile YAML is refused and the last good config stays.
-    writeFileSync(env.FILESTASH_CONFIG, yamlFor('shares: [{ name: "x\\"y" }]\n'));
+    writeFileSync(yamlFile, yamlFor('shares: [{ name: "x\\"y" }]\n'));
     await waitFor(async () => !(await readyz()).checks.render?.ok, { timeoutMs: 20_000, what: 'the refusal' });
     expect((await readyz()).checks.render?.detail).toContain('shares.0.name');
     expect(rendered('service').connections.length).toBe(2);
-    writeFileSync(env.FILESTASH_CONFIG, yamlFor());
+    writeFileSync(yamlFile, yamlFor());
     await waitFor(async () => (await readyz()).checks.render?.ok, { timeoutMs: 20_000, what: 'the good YAML again' });
 
     // Another interface in the namespace (a public link by mistake) makes it not ready, naming it.
