@@ -174,7 +174,7 @@ describe('rcon-bridge bounds its clients', () => {
     const deaf = logReader(logSocket);
     deaf.socket.pause();
     const reading = logReader(logSocket);
-    await bridge.proc.waitForLine(/read nothing for 3000 ms \(BRIDGE_CLIENT_IDLE_TIMEOUT\)/, 30_000);
+    await bridge.proc.waitForLine(/read nothing for 3s \(BRIDGE_CLIENT_IDLE_TIMEOUT\)/, 30_000);
     // A paused socket does not see its end: read what is left, then the close.
     deaf.socket.resume();
     await waitFor(() => deaf.closed, { what: 'the deaf log client to be closed' });
