@@ -20,6 +20,13 @@ export class LogHub {
     return () => this.subscribers.delete(onLine);
   }
 
+  /** The history as it is now, and every new line from here on (for writers that pace the history). */
+  attach(onLine: (line: string) => void): { history: readonly string[]; detach(): void } {
+    const history = this.ring.slice();
+    this.subscribers.add(onLine);
+    return { history, detach: () => this.subscribers.delete(onLine) };
+  }
+
   get subscriberCount(): number {
     return this.subscribers.size;
   }
@@ -27,20 +34,4 @@ export class LogHub {
   get lines(): readonly string[] {
     return this.ring;
   }
-}
-
-/** Splits a byte stream into lines (a trailing partial line waits for its end). */
-export function lineSplitter(onLine: (line: string) => void): { push(chunk: string): void; end(): void } {
-  let partial = '';
-  return {
-    push(chunk) {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop() ?? '';
-      for (const part of parts) onLine(part.replace(/\r$/, ''));
-    },
-    end() {
-      if (partial) onLine(partial);
-      partial = '';
-    },
-  };
 }
