@@ -68,6 +68,8 @@ const apps: Record<string, App> = {
       BRIDGE_STOP_TIMEOUT: {},
       BRIDGE_KILL_TIMEOUT: {},
       BRIDGE_GIT_TIMEOUT: {},
+      BRIDGE_CLIENT_TIMEOUT: { max: '10m' },
+      BRIDGE_CLIENT_IDLE_TIMEOUT: { max: '1d' },
     },
   },
   'proxy-stats': {
