@@ -2,6 +2,7 @@ import { type Clock, ExecError, type Logger, type Runner } from '@homelab/core';
 import type { Publisher } from '@homelab/releases';
 import type { MapWatcherConfig } from './config.js';
 import type { MapMetrics } from './metrics.js';
+import { renderStaging } from './staging.js';
 
 export interface LastRender {
   at: string;
@@ -12,8 +13,10 @@ export interface LastRender {
 }
 
 /**
- * One render: the renderer writes into staging (its cache stays there between renders), then the
- * staging folder is published as a new release. On any failure the published map is untouched.
+ * One render: the renderer writes into staging (its cache stays there between successful renders),
+ * then the staging folder is published as a new release. On any failure the published map is
+ * untouched, and the next render starts from an empty staging folder (staging.ts). The renderer
+ * runs in its own process group: the timeout and a stop kill everything it started.
  */
 export function createRenderJob(deps: {
   runner: Runner;
@@ -29,6 +32,7 @@ export function createRenderJob(deps: {
   onResult: (last: LastRender) => void;
 }) {
   const log = deps.log.child({ component: 'render' });
+  const staging = renderStaging(deps.staging, log);
   return async ({ startedAt, signal }: { startedAt: number; signal: AbortSignal }): Promise<void> => {
     log.info({ renderer: deps.renderer }, 'render started');
     const finish = (result: LastRender['result'], extra: Partial<LastRender> = {}) => {
@@ -39,12 +43,15 @@ export function createRenderJob(deps: {
       return durationMs;
     };
     try {
+      await staging.begin();
       await deps.runner.run(deps.renderer, [deps.world, deps.staging], {
         timeoutMs: deps.timeoutMs,
         signal,
         killAfterMs: 3_000,
         logLevel: 'info',
+        processGroup: true,
       });
+      await staging.succeeded();
     } catch (error) {
       if (signal.aborted) throw error;
       const timedOut = error instanceof ExecError && error.timedOut;

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { lineSplitter } from '@homelab/core/lines';
 
 export interface LogStreamOptions {
   path: string;
@@ -38,7 +39,12 @@ export class LogStream {
     const socket = connect(this.opts.path);
     this.socket = socket;
     let resync = true;
-    let partial = '';
+    const lines = lineSplitter((line) => {
+      if (resync && this.recentSet.has(line)) return;
+      resync = false;
+      this.remember(line);
+      this.opts.onLine(line);
+    });
     let up = false;
     socket.setEncoding('utf8');
     socket.on('connect', () => {
@@ -47,16 +53,7 @@ export class LogStream {
       if (this.connectedOnce) this.opts.onStatus('log stream reconnected');
       this.connectedOnce = true;
     });
-    socket.on('data', (chunk: string) => {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop() ?? '';
-      for (const line of parts) {
-        if (resync && this.recentSet.has(line)) continue;
-        resync = false;
-        this.remember(line);
-        this.opts.onLine(line);
-      }
-    });
+    socket.on('data', (chunk: string) => lines.push(chunk));
     socket.on('error', () => {});
     socket.on('close', () => {
       if (this.stopped) return;

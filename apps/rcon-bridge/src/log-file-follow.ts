@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { lineSplitter } from './log-hub.js';
+import { lineSplitter } from '@homelab/core';
 
 export interface FollowOptions {
   /** Poll interval; polling (not inotify) also works on network and overlay file systems. Default 250 ms. */

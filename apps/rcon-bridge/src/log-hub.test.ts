@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LogHub, lineSplitter } from './log-hub.js';
+import { LogHub } from './log-hub.js';
 
 describe('LogHub', () => {
   it('gives a new subscriber the last N lines, then live ones, until it unsubscribes', () => {
@@ -21,17 +21,5 @@ describe('LogHub', () => {
     const got: string[] = [];
     hub.subscribe((l) => got.push(l));
     expect(got).toEqual([]);
-  });
-});
-
-describe('lineSplitter', () => {
-  it('joins partial chunks, strips CR and flushes the last partial line at the end', () => {
-    const lines: string[] = [];
-    const s = lineSplitter((l) => lines.push(l));
-    s.push('one\r\ntw');
-    s.push('o\nthr');
-    expect(lines).toEqual(['one', 'two']);
-    s.end();
-    expect(lines).toEqual(['one', 'two', 'thr']);
   });
 });

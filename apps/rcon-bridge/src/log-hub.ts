@@ -28,19 +28,3 @@ export class LogHub {
     return this.ring;
   }
 }
-
-/** Splits a byte stream into lines (a trailing partial line waits for its end). */
-export function lineSplitter(onLine: (line: string) => void): { push(chunk: string): void; end(): void } {
-  let partial = '';
-  return {
-    push(chunk) {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop() ?? '';
-      for (const part of parts) onLine(part.replace(/\r$/, ''));
-    },
-    end() {
-      if (partial) onLine(partial);
-      partial = '';
-    },
-  };
-}

@@ -1,7 +1,5 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { dirname } from 'node:path';
-import type { Logger } from '@homelab/core';
+import { type Logger, listenUnixSocket } from '@homelab/core';
 import type { LogHub } from './log-hub.js';
 
 /** A client that lets this much of the stream pile up unread is dropped (it would grow without end). */
@@ -25,19 +23,7 @@ export class LogServer {
   }
 
   async listen(path: string, mode: number): Promise<void> {
-    mkdirSync(dirname(path), { recursive: true });
-    if (existsSync(path)) {
-      if (!lstatSync(path).isSocket()) throw new Error(`${path} exists and is not a socket; refusing to replace it`);
-      unlinkSync(path);
-    }
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(path, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    chmodSync(path, mode);
+    await listenUnixSocket(this.server, path, mode);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,4 @@
-import type { Logger, ProcessRunner } from '@homelab/core';
-import { lineSplitter } from './log-hub.js';
+import { type Logger, onLines, type ProcessRunner } from '@homelab/core';
 
 export interface ChildExit {
   code: number | undefined;
@@ -60,13 +59,7 @@ export class Supervisor {
       logContext: { component: 'supervisor' },
     });
     this.child = child;
-    for (const stream of [child.stdout, child.stderr]) {
-      if (!stream) continue;
-      const splitter = lineSplitter(this.opts.onLine);
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => splitter.push(chunk));
-      stream.on('end', () => splitter.end());
-    }
+    for (const stream of [child.stdout, child.stderr]) onLines(stream, this.opts.onLine);
     this.exited = child.then(
       (result) => {
         const notStarted = result.exitCode === undefined && !result.signal;

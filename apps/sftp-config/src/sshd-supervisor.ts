@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Lifecycle, Logger, ProcessRunner } from '@homelab/core';
+import { type Lifecycle, type Logger, onLines, type ProcessRunner } from '@homelab/core';
 import { parseSshdLine, type SshdEvent } from './sshd-log.js';
 
 /** Makes the ed25519 host key on the first start (kept in a volume, so clients see the same key). */
@@ -38,20 +38,13 @@ export function superviseSshd(opts: {
     buffer: false,
     logLevel: 'info',
   });
-  let partial = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop() ?? '';
-    // sshd ends its stderr lines with \r\n.
-    for (const raw of lines) {
-      const line = raw.replace(/\r$/, '');
-      if (line === '') continue;
-      const event = parseSshdLine(line);
-      if (event.kind === 'listening') listening = true;
-      log.info({ sshd: line }, 'sshd');
-      opts.onEvent(event);
-    }
+  // sshd ends its stderr lines with \r\n (the splitter drops the \r).
+  onLines(child.stderr, (line) => {
+    if (line === '') return;
+    const event = parseSshdLine(line);
+    if (event.kind === 'listening') listening = true;
+    log.info({ sshd: line }, 'sshd');
+    opts.onEvent(event);
   });
   const exited = child.then(
     (result) => result,

@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ExecError } from './errors.js';
 import { createRunner } from './exec.js';
+import { isProcessAlive } from './lock-file.js';
 import { silentLogger } from './logger.js';
 
 const runner = createRunner({ log: silentLogger() });
@@ -68,5 +72,62 @@ describe('exec wrapper', () => {
   it('keeps secret arguments out of the error', async () => {
     const error = await failure(runner.run('sh', ['-c', 'exit 2', 'sh', 'pa55word'], { secretArgs: [3] }));
     expect(JSON.stringify(error.args)).not.toContain('pa55word');
+  });
+});
+
+describe('exec wrapper with processGroup', () => {
+  const dirs: string[] = [];
+  // Background children the scripts report: killed by PID after each test, whatever it asserted.
+  const reported = (dir: string) => readFileSync(join(dir, 'pids'), 'utf8').split('\n').filter(Boolean).map(Number);
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) {
+      for (const pid of reported(dir)) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  const pidDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'exec-group-'));
+    dirs.push(dir);
+    return dir;
+  };
+  const background = (dir: string, rest: string) => `sleep 1000 & echo $! > '${join(dir, 'pids')}'; ${rest}`;
+
+  it('the timeout stops the background children too, even those holding the output pipes', async () => {
+    const dir = pidDir();
+    const error = await failure(
+      runner.run('sh', ['-c', background(dir, 'sleep 999')], { timeoutMs: 300, killAfterMs: 500, processGroup: true }),
+    );
+    expect(error.timedOut).toBe(true);
+    expect(reported(dir).filter(isProcessAlive)).toEqual([]);
+  });
+
+  it('SIGKILLs a group member that ignores SIGTERM', async () => {
+    const dir = pidDir();
+    const script = `(trap '' TERM; while :; do sleep 0.05; done) & echo $! > '${join(dir, 'pids')}'; sleep 999`;
+    const error = await failure(runner.run('sh', ['-c', script], { timeoutMs: 300, killAfterMs: 300, processGroup: true }));
+    expect(error.timedOut).toBe(true);
+    expect(reported(dir).filter(isProcessAlive)).toEqual([]);
+  });
+
+  it('an abort stops the whole group', async () => {
+    const dir = pidDir();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const error = await failure(
+      runner.run('sh', ['-c', background(dir, 'sleep 999')], { signal: controller.signal, killAfterMs: 500, processGroup: true }),
+    );
+    expect(error.aborted).toBe(true);
+    expect(reported(dir).filter(isProcessAlive)).toEqual([]);
+  });
+
+  it('a leader exiting 0 succeeds, and what it left running is stopped', async () => {
+    const dir = pidDir();
+    const result = await runner.run('sh', ['-c', background(dir, 'echo done')], { timeoutMs: 60_000, processGroup: true });
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'done\n' });
+    expect(reported(dir).filter(isProcessAlive)).toEqual([]);
+  });
+
+  it('start() refuses processGroup (only run() watches the group)', () => {
+    expect(() => runner.start('true', [], { processGroup: true })).toThrow(/processGroup/);
   });
 });

@@ -1,6 +1,7 @@
 import type { Options, ResultPromise } from 'execa';
 import { ExecError } from './errors.js';
 import type { Logger } from './logger.js';
+import { watchProcessGroup } from './process-group.js';
 
 export interface RunOptions {
   /** Hard limit; the child gets SIGTERM, then SIGKILL after `killAfterMs`. Default 10 min. */
@@ -22,6 +23,12 @@ export interface RunOptions {
   logContext?: Record<string, unknown>;
   /** Arguments at these indexes are logged as [REDACTED]. */
   secretArgs?: readonly number[];
+  /**
+   * run() only: start the child as the leader of its own process group, and stop the whole group
+   * (SIGTERM, then SIGKILL after `killAfterMs`) at the timeout, on abort and when the leader exits,
+   * so nothing it started in the background outlives it (see process-group.ts).
+   */
+  processGroup?: boolean;
 }
 
 export interface RunResult {
@@ -69,9 +76,14 @@ export function createRunner(opts: { log: Logger }): ProcessRunner {
   const log = opts.log.child({ component: 'exec' });
 
   const execaOptions = (o: RunOptions & StartStdio): Options => ({
-    timeout: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    cancelSignal: o.signal,
-    forceKillAfterDelay: o.killAfterMs ?? DEFAULT_KILL_AFTER_MS,
+    // A process group is stopped by watchProcessGroup, not by execa (which signals the leader only).
+    ...(o.processGroup
+      ? { detached: true }
+      : {
+          timeout: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          cancelSignal: o.signal,
+          forceKillAfterDelay: o.killAfterMs ?? DEFAULT_KILL_AFTER_MS,
+        }),
     killSignal: 'SIGTERM',
     cwd: o.cwd,
     env: o.env,
@@ -91,6 +103,7 @@ export function createRunner(opts: { log: Logger }): ProcessRunner {
 
   return {
     start(command, args, o = {}) {
+      if (o.processGroup) throw new TypeError('processGroup is an option of run(), not start()');
       log[o.logLevel ?? 'debug']({ command, args: shownArgs(args, o.secretArgs), ...o.logContext }, 'process start');
       return execa(command, args, execaOptions(o));
     },
@@ -100,13 +113,23 @@ export function createRunner(opts: { log: Logger }): ProcessRunner {
       const level = o.logLevel ?? 'debug';
       const logArgs = shownArgs(args, o.secretArgs);
       log[level]({ command, args: logArgs, ...o.logContext }, 'process start');
-      const result = await execa(command, args, execaOptions(o));
+      const subprocess = execa(command, args, execaOptions(o));
+      const group = o.processGroup
+        ? watchProcessGroup(subprocess, {
+            timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+            killAfterMs: o.killAfterMs ?? DEFAULT_KILL_AFTER_MS,
+            signal: o.signal,
+          })
+        : undefined;
+      const result = await subprocess;
+      await group?.settled();
+      const timedOut = result.timedOut === true || group?.outcome.timedOut === true;
+      const aborted = result.isCanceled === true || group?.outcome.aborted === true;
       const durationMs = Math.round(performance.now() - started);
       const stdout = String(result.stdout ?? '');
       const stderr = String(result.stderr ?? '');
       const exitCode = result.exitCode;
-      const ok =
-        !result.failed || (exitCode !== undefined && (o.okExitCodes ?? []).includes(exitCode) && !result.timedOut && !result.isCanceled);
+      const ok = (!result.failed || (exitCode !== undefined && (o.okExitCodes ?? []).includes(exitCode))) && !timedOut && !aborted;
       if (ok) {
         log[level]({ command, exitCode, durationMs, ...o.logContext }, 'process end');
         return { stdout, stderr, exitCode: exitCode ?? 0, durationMs };
@@ -118,8 +141,8 @@ export function createRunner(opts: { log: Logger }): ProcessRunner {
           args: logArgs,
           exitCode,
           signal: result.signal,
-          timedOut: result.timedOut === true,
-          aborted: result.isCanceled === true,
+          timedOut,
+          aborted,
           stderr: stderr || spawnError || '',
           durationMs,
         },

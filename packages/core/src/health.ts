@@ -1,8 +1,8 @@
-import { existsSync, lstatSync, unlinkSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { readAttestation } from './attest.js';
 import type { Logger } from './logger.js';
+import { removeStaleSocket } from './unix-socket.js';
 
 export interface CheckResult {
   ok: boolean;
@@ -98,10 +98,4 @@ export async function startHealthServer(listen: string, opts: HealthAppOptions &
       await app.close();
     },
   };
-}
-
-function removeStaleSocket(path: string): void {
-  if (!existsSync(path)) return;
-  if (!lstatSync(path).isSocket()) throw new Error(`${path} exists and is not a socket; refusing to replace it`);
-  unlinkSync(path);
 }

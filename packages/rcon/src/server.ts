@@ -1,6 +1,6 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { existsSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { dirname } from 'node:path';
+import { listenUnixSocket } from '@homelab/core/unix-socket';
 import type { RconLog } from './client.js';
 import { encodePacket, MAX_REQUEST_PAYLOAD, type Packet, PacketDecoder, PacketType, splitResponse } from './codec.js';
 import { RconError } from './errors.js';
@@ -62,19 +62,7 @@ export class RconServer {
   /** Listens on a unix socket (stale socket file replaced, mode applied) or TCP; resolves the address. */
   async listen(where: RconListen): Promise<string> {
     if ('path' in where) {
-      mkdirSync(dirname(where.path), { recursive: true });
-      if (existsSync(where.path)) {
-        if (!lstatSync(where.path).isSocket()) throw new Error(`${where.path} exists and is not a socket; refusing to replace it`);
-        unlinkSync(where.path);
-      }
-      await new Promise<void>((resolve, reject) => {
-        this.server.once('error', reject);
-        this.server.listen(where.path, () => {
-          this.server.off('error', reject);
-          resolve();
-        });
-      });
-      chmodSync(where.path, where.mode ?? 0o660);
+      await listenUnixSocket(this.server, where.path, where.mode ?? 0o660);
       this.listenPath = where.path;
       return where.path;
     }

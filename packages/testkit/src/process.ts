@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { onLines } from '@homelab/core/lines';
 import { waitFor } from './wait.js';
 
 export interface ExitInfo {
@@ -95,17 +96,7 @@ export class TestProcess {
 }
 
 function collectLines(stream: NodeJS.ReadableStream | null, into: string[]): void {
-  if (!stream) return;
-  let partial = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop() ?? '';
-    into.push(...parts);
-  });
-  stream.on('end', () => {
-    if (partial) into.push(partial);
-  });
+  onLines(stream, (line) => into.push(line));
 }
 
 const running = new Set<TestProcess>();

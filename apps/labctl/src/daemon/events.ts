@@ -1,4 +1,4 @@
-import type { ProcessRunner } from '@homelab/core';
+import { onLines, type ProcessRunner } from '@homelab/core';
 
 /** One container event from `podman events --format json`. */
 export interface ContainerEvent {
@@ -43,17 +43,9 @@ export function followEvents(runner: ProcessRunner, onEvent: (e: ContainerEvent)
         killAfterMs: 2_000,
       })
     : runner.start('podman', args, { signal: controller.signal, buffer: false, timeoutMs: 2 ** 31 - 1, killAfterMs: 2_000 });
-  let pending = '';
-  child.stdout?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) => {
-    pending += chunk;
-    let nl = pending.indexOf('\n');
-    while (nl >= 0) {
-      const event = parseEvent(pending.slice(0, nl));
-      pending = pending.slice(nl + 1);
-      if (event) onEvent(event);
-      nl = pending.indexOf('\n');
-    }
+  onLines(child.stdout, (line) => {
+    const event = parseEvent(line);
+    if (event) onEvent(event);
   });
   const ended = Promise.resolve(child).then(
     () => undefined,

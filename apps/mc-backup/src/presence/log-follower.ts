@@ -1,5 +1,5 @@
 import { createConnection, type Socket } from 'node:net';
-import type { Logger } from '@homelab/core';
+import { type Logger, lineSplitter } from '@homelab/core';
 
 export interface LogFollowerOptions {
   /** The bridge's log socket (BRIDGE_LOG_SOCKET): history lines first, then live ones. */
@@ -27,7 +27,10 @@ export function followLog(opts: LogFollowerOptions): void {
     if (opts.signal.aborted) return;
     const socket: Socket = createConnection(opts.path);
     let batch: string[] | undefined = [];
-    let partial = '';
+    const lines = lineSplitter((line) => {
+      if (batch) batch.push(line);
+      else opts.onLine(line);
+    });
     const flushBatch = () => {
       if (!batch) return;
       const lines = batch;
@@ -43,15 +46,7 @@ export function followLog(opts: LogFollowerOptions): void {
       opts.log.info({ path: opts.path }, 'following the server log');
       setTimeout(flushBatch, opts.historyWindowMs ?? 300);
     });
-    socket.on('data', (chunk: string) => {
-      const parts = (partial + chunk).split('\n');
-      partial = parts.pop() ?? '';
-      for (const raw of parts) {
-        const line = raw.replace(/\r$/, '');
-        if (batch) batch.push(line);
-        else opts.onLine(line);
-      }
-    });
+    socket.on('data', (chunk: string) => lines.push(chunk));
     socket.on('error', (error) => {
       if (attempt === 0) opts.log.warn({ path: opts.path, error: error.message }, 'server log stream unavailable; retrying');
     });
