@@ -125,6 +125,14 @@ const sidecars: Record<string, Sidecar> = {
 };
 const only = process.env.BENCH_SIDECARS?.split(',');
 
+// Every process runs with the images' node settings (NODE_ENV, NODE_OPTIONS), read from the one place
+// they are set: the ENV line of the runtime base image.
+const baseImage = readFileSync(join(root, 'containerfiles', 'runtime-base.Containerfile'), 'utf8');
+const imageEnv = Object.fromEntries(
+  [...baseImage.matchAll(/\b(NODE_ENV|NODE_OPTIONS)=(\S+)/g)].map((m) => [m[1] as string, m[2] as string]),
+);
+if (!imageEnv.NODE_OPTIONS) throw new Error('runtime-base.Containerfile sets no NODE_OPTIONS');
+
 const bareHttp = `
 import { createServer } from 'node:http';
 import { unlinkSync } from 'node:fs';
@@ -150,7 +158,7 @@ async function measure(file: string, sidecar: Sidecar): Promise<{ liveMs: number
   const command = [...wrap, process.execPath, file, ...args];
   const started = performance.now();
   const child = spawn(command[0] as string, command.slice(1), {
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn', HEALTH_LISTEN: socket },
+    env: { ...process.env, ...imageEnv, ...env, LOG_LEVEL: 'warn', HEALTH_LISTEN: socket },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -176,8 +184,9 @@ async function measure(file: string, sidecar: Sidecar): Promise<{ liveMs: number
   return { liveMs, rssMiB };
 }
 
-const bare = await bundleScript(dir, 'bare-http', bareHttp);
-const fastify = await bundleScript(dir, 'bare-fastify', bareFastify);
+// The baselines are built like the apps' bundles (tsup.app.ts: whitespace and syntax minified).
+const bare = await bundleScript(dir, 'bare-http', bareHttp, { minify: true });
+const fastify = await bundleScript(dir, 'bare-fastify', bareFastify, { minify: true });
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const median = (xs: number[]) => percentile(xs, 50);
 const sample = async (file: string, sidecar: Sidecar) => {
