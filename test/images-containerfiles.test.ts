@@ -23,6 +23,7 @@ const EXPECTED: Record<string, string> = {
   'git-web': 'cgit-config',
   'zfs-backup': 'zfs-agent',
   'zfs-ssh': 'sftp-config',
+  'zfs-web': 'filestash-config',
   'vpn-edge': 'wg-agent',
   'reverse-proxy-stats': 'proxy-stats',
 };

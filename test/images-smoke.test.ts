@@ -455,6 +455,69 @@ const scenarios: Record<string, Scenario> = {
     await removeContainer(sandbox, 'smoke-zfs-ssh');
   },
 
+  async 'zfs-web'(tag) {
+    // Built with FILESTASH=none (no download here): filestash-config renders config.json, is healthy,
+    // and is not ready because filestash is not installed. The datastore is bound read-only, as in
+    // compose/isidore.yaml; the config folder holds the shares YAML and the two secrets.
+    const store = join(work, 'web-storage');
+    mkdirSync(join(store, 'docs'), { recursive: true });
+    writeFileSync(join(store, 'docs', 'a.txt'), 'hello\n');
+    const config = join(work, 'filestash-config');
+    mkdirSync(config, { recursive: true });
+    const hash = '$2b$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234';
+    const key = 'smokeKey12345678';
+    writeFileSync(join(config, 'web.yaml'), 'name: isidore\ndatastore: /srv/storage\nbackup_pool: [/zfs/backup]\n');
+    writeFileSync(join(config, 'admin.hash'), `${hash}\n`, { mode: 0o600 });
+    writeFileSync(join(config, 'secret.key'), key, { mode: 0o600 });
+    await sh('chown', ['-R', '10001:10001', config]);
+    const name = 'smoke-zfs-web';
+    const common = {
+      volumes: [`${store}:/srv/storage:ro`, `${config}:/etc/filestash-config:ro`, 'smoke-zfs-web-state:/app/data/state'],
+      extra: ['--tmpfs', '/tmp', '--tmpfs', '/app/data/cache'],
+    };
+    await startContainer(sandbox, tag, { name, ...common });
+    await expectHealthyAs(sandbox, name, 'homelab');
+    type Ready = { ready: boolean; checks: Record<string, { ok: boolean; detail: string }> };
+    const readyz = async () => {
+      const r = await sandbox.podman(
+        ['exec', name, 'node', '-e', "fetch('http://127.0.0.1:9000/readyz').then((r) => r.text()).then((t) => console.log(t))"],
+        { check: false },
+      );
+      return JSON.parse(r.stdout) as Ready;
+    };
+    await waitFor(async () => (await readyz()).checks.render?.ok === true, 'the first render');
+    const ready = await readyz();
+    expect(ready.ready, 'not ready without filestash').toBe(false);
+    expect(ready.checks.filestash).toEqual({ ok: false, detail: 'not installed at /app/filestash' });
+    expect(ready.checks.shares, 'the datastore is on a read-only mount').toEqual({ ok: true, detail: 'all enabled' });
+    expect(ready.checks['private-hub-only']?.ok).toBe(true);
+    // The config in the container: the private hub address, the datastore read-only, 0600 for homelab.
+    const rendered = JSON.parse((await sandbox.podman(['exec', name, 'cat', '/app/data/state/config/config.json'])).stdout);
+    expect(rendered.general.host).toBe('10.1.3.1:8334');
+    expect(rendered.connections).toEqual([{ type: 'local', label: 'storage', path: '/srv/storage/' }]);
+    expect(rendered.auth.admin).toBe(hash);
+    const mode = await sandbox.podman(['exec', name, 'stat', '-c', '%a %u', '/app/data/state/config/config.json']);
+    expect(mode.stdout.trim()).toBe('600 10001');
+    const write = await sandbox.podman(['exec', name, 'touch', '/srv/storage/docs/new'], { check: false });
+    expect(write.code, 'the datastore is read-only in the container').not.toBe(0);
+    const logs = await sandbox.podman(['logs', name]);
+    expect(logs.stdout + logs.stderr).toContain('filestash is not installed');
+    expect(logs.stdout + logs.stderr).not.toContain(hash);
+    expect(logs.stdout + logs.stderr).not.toContain(key);
+    await removeContainer(sandbox, name);
+    // The same image with the datastore bound read-write: the read-only share is refused, one line.
+    const rw = await runOnce(sandbox, tag, {
+      name: 'smoke-zfs-web-rw',
+      volumes: [`${store}:/srv/storage`, `${config}:/etc/filestash-config:ro`, 'smoke-zfs-web-state:/app/data/state'],
+      extra: common.extra,
+      args: ['render'],
+    });
+    expect(rw.code, `${rw.stdout}\n${rw.stderr}`).toBe(1);
+    expect(rw.stdout).toContain(
+      'share storage disabled: read-only, but /srv/storage is on the writable mount /srv/storage (bind it read-only)',
+    );
+  },
+
   async 'git-web'(tag) {
     const pool = join(work, 'pool');
     const clone = join(work, 'clone');

@@ -15,6 +15,9 @@ export interface BuildResult {
   stdout: string;
 }
 
+/** The variants that leave out what only a download gives (no internet here). */
+const OFFLINE_ARGS: Record<string, string> = { 'mc-map': ' RENDERER=none', 'zfs-web': ' FILESTASH=none' };
+
 /**
  * Builds one image through the `image` task itself (scripts/images/build-image.mjs) with the sandboxed
  * podman first on PATH and the offline build args: the substitute base, preinstalled tools, the
@@ -26,7 +29,7 @@ export function buildImage(sandbox: PodmanSandbox, image: string, alpineRef: str
     ...sandbox.env,
     PATH: `${sandbox.bin}:${process.env.PATH ?? ''}`,
     IMAGE_REPO: TEST_REPO,
-    IMAGE_BUILD_ARGS: `ALPINE_IMAGE=${alpineRef} PACKAGES=preinstalled BUNDLE=prebuilt${image === 'mc-map' ? ' RENDERER=none' : ''}`,
+    IMAGE_BUILD_ARGS: `ALPINE_IMAGE=${alpineRef} PACKAGES=preinstalled BUNDLE=prebuilt${OFFLINE_ARGS[image] ?? ''}`,
     IMAGE_BUILD_NETWORK: 'none',
   };
   return new Promise((resolve, reject) => {

@@ -1,9 +1,9 @@
 import type { ServiceDeps, SidecarService } from '@homelab/core';
 import { type CgitConfigEnv, targetsFrom } from './config.js';
 import { Debouncer } from './debounce.js';
+import { type FollowingWatcher, followPool } from './follow-pool.js';
 import { superviseLighttpd } from './lighttpd-supervisor.js';
 import { type RenderResult, type RenderTargets, renderOnce } from './render.js';
-import { watchPool } from './watch.js';
 
 export interface Status {
   renders: number;
@@ -25,6 +25,7 @@ export function buildCgitConfig(deps: ServiceDeps<CgitConfigEnv>): SidecarServic
   const warned = new Set<string>();
   const status: Status = { renders: 0, failures: 0 };
   let lighttpd: ReturnType<typeof superviseLighttpd> | undefined;
+  let watcher: FollowingWatcher | undefined;
 
   const render = async () => {
     try {
@@ -41,16 +42,20 @@ export function buildCgitConfig(deps: ServiceDeps<CgitConfigEnv>): SidecarServic
 
   const ready = () => status.last !== undefined && status.lastError === undefined && (lighttpd === undefined || lighttpd.isRunning());
   return {
-    checks: { render: () => ({ ok: ready(), detail: status.lastError ?? 'rendered' }) },
+    checks: {
+      render: () => ({ ok: ready(), detail: status.lastError ?? 'rendered' }),
+      watch: () => watcher?.health() ?? { ok: false, detail: 'starting' },
+    },
     status: () => ({ ...status }),
     /** 1 when the supervised lighttpd died on its own. */
     exitCode: () => (lighttpd?.failed() ? 1 : undefined),
     async start(): Promise<void> {
       const debouncer = new Debouncer(render, { quietMs: opts.debounceMs, maxWaitMs: Math.max(1000, opts.debounceMs * 3) });
-      const watcher = watchPool(t.pool, log.child({ component: 'watch' }), () => debouncer.trigger());
-      lifecycle.onStop('watcher', () => watcher.close());
+      const pool = followPool(t.pool, log.child({ component: 'watch' }), () => debouncer.trigger());
+      watcher = pool;
+      lifecycle.onStop('watcher', () => pool.close());
       lifecycle.onStop('renders', () => debouncer.close());
-      await watcher.ready;
+      await pool.ready;
       // The first render after the watcher is ready, so no change can fall between the two.
       await render();
       if (opts.lighttpdBin !== undefined && t.lighttpdOut !== undefined) {
