@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { formatDuration } from '@homelab/core';
 
 export interface LogClientOptions {
   /** Live lines waiting beyond this many bytes: the client does not read; it is dropped. */
@@ -68,7 +69,7 @@ export class LogClient {
       if (!this.socket.write(`${parts.join('\n')}\n`)) {
         this.waiting = true;
         this.stallTimer = setTimeout(
-          () => this.drop(`it read nothing for ${this.opts.stallTimeoutMs} ms (BRIDGE_CLIENT_IDLE_TIMEOUT)`),
+          () => this.drop(`it read nothing for ${formatDuration(this.opts.stallTimeoutMs)} (BRIDGE_CLIENT_IDLE_TIMEOUT)`),
           this.opts.stallTimeoutMs,
         );
       }

@@ -163,4 +163,25 @@ describe('rcon-bridge bounds its clients', () => {
     }
     expect(bridge.proc.output).not.toMatch(/does not read/);
   });
+
+  it('a log client that reads nothing while its history waits is dropped after BRIDGE_CLIENT_IDLE_TIMEOUT; the others go on', async () => {
+    const dir = await makeTempDir('bridge-stall-');
+    const file = join(dir, 'big.log');
+    writeFileSync(file, Array.from({ length: 50_000 }, (_, i) => `line-${i} ${'y'.repeat(100)}\n`).join(''));
+    const { logSocket, bridge } = await startBridge({
+      env: { BRIDGE_LOG_FILE: file, BRIDGE_LOG_HISTORY: '50000', BRIDGE_CLIENT_IDLE_TIMEOUT: '3s' },
+    });
+    const deaf = logReader(logSocket);
+    deaf.socket.pause();
+    const reading = logReader(logSocket);
+    await bridge.proc.waitForLine(/read nothing for 3s \(BRIDGE_CLIENT_IDLE_TIMEOUT\)/, 30_000);
+    // A paused socket does not see its end: read what is left, then the close.
+    deaf.socket.resume();
+    await waitFor(() => deaf.closed, { what: 'the deaf log client to be closed' });
+    expect(deaf.lines.length).toBeLessThan(50_000);
+    writeFileSync(file, 'live-after-drop\n', { flag: 'a' });
+    await waitFor(() => reading.lines.at(-1) === 'live-after-drop', { what: 'the reading client to go on', timeoutMs: 60_000 });
+    expect(reading.lines).toHaveLength(50_001);
+    expect(reading.closed).toBe(false);
+  });
 });
