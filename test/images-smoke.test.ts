@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startCaddy } from '@homelab/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -516,6 +519,49 @@ const scenarios: Record<string, Scenario> = {
     expect(rw.stdout).toContain(
       'share storage disabled: read-only, but /srv/storage is on the writable mount /srv/storage (bind it read-only)',
     );
+
+    // The pinned-release stage (FILESTASH=download), with a release archive served on this machine's
+    // loopback (the build runs on the host network to reach it). Its `filestash` is a placeholder
+    // that is never run: what is tested is the checksum gate and where the archive lands.
+    const release = join(work, 'release');
+    mkdirSync(join(release, 'filestash-v0', 'data', 'public'), { recursive: true });
+    writeFileSync(join(release, 'filestash-v0', 'filestash'), '#!/bin/sh\necho "placeholder, not filestash" >&2\nexit 1\n', {
+      mode: 0o755,
+    });
+    writeFileSync(join(release, 'filestash-v0', 'data', 'public', 'index.html'), '<!doctype html>\n');
+    const archive = join(release, 'filestash.tar.gz');
+    await sh('tar', ['-czf', archive, '-C', release, 'filestash-v0']);
+    const sha256 = createHash('sha256').update(readFileSync(archive)).digest('hex');
+    const server = createServer((req, res) => {
+      if (req.url !== '/filestash.tar.gz') return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/gzip' }).end(readFileSync(archive));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/filestash.tar.gz`;
+    try {
+      const download = (sum: string) =>
+        buildImage(sandbox, 'zfs-web', ALPINE_SUBSTITUTE, {
+          args: `FILESTASH=download FILESTASH_URL=${url} FILESTASH_SHA256=${sum}`,
+          network: 'host',
+        });
+      const wrong = `${sha256.slice(0, -1)}${sha256.endsWith('0') ? '1' : '0'}`;
+      await expect(download(wrong), 'a checksum mismatch fails the build').rejects.toThrow(/FAILED|did NOT match/);
+      const good = await download(sha256);
+      const app = await runOnce(sandbox, good.tag, {
+        name: 'smoke-zfs-web-app',
+        entrypoint: 'sh',
+        args: ['-c', 'test -x /app/filestash && ls /app/data && ls /usr/local/share/homelab 2>/dev/null | wc -l'],
+      });
+      expect(app.code, app.stderr).toBe(0);
+      expect(app.stdout.trim().split('\n'), 'the archive at /app, the state and cache folders made, no NO-FILESTASH marker').toEqual([
+        'cache',
+        'public',
+        'state',
+        '0',
+      ]);
+    } finally {
+      server.close();
+    }
   },
 
   async 'git-web'(tag) {

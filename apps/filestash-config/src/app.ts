@@ -28,7 +28,7 @@ export function build(deps: ServiceDeps<FilestashEnv>): SidecarService {
 
   const render = async () => {
     try {
-      const outcome = await renderAll(env, file);
+      const outcome = await renderAll(env, file, status.lastText);
       for (const d of outcome.disabled) log.warn({ share: d.share }, d.line);
       const count = (access: string) => outcome.enabled.filter((s) => s.access === access).length;
       metrics.setShares(count('ro'), count('rw'), outcome.disabled.length);

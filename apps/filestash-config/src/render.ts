@@ -51,9 +51,11 @@ export function shareProblem(
 /**
  * One render: the datastore must be a folder (else RenderError), every share is checked on the real
  * filesystem, and config.json is written atomically (0600: it holds the admin hash and the session
- * key) when its text changed.
+ * key) when its text changed: against `previous` (the service's last render; filestash rewrites the
+ * file itself once it runs, and that is left alone until the declaration changes), else against
+ * the file on disk.
  */
-export async function renderAll(env: FilestashEnv, file: SharesFile): Promise<RenderOutcome> {
+export async function renderAll(env: FilestashEnv, file: SharesFile, previous?: string): Promise<RenderOutcome> {
   const store = await stat(file.datastore).catch(() => undefined);
   if (!store?.isDirectory()) throw new RenderError(`the datastore ${file.datastore} is missing (is the bind mount there?)`);
   let mounts: MountEntry[];
@@ -84,7 +86,7 @@ export async function renderAll(env: FilestashEnv, file: SharesFile): Promise<Re
     secretKey: env.FILESTASH_SECRET_KEY,
   });
   const out = env.FILESTASH_CONFIG_OUT;
-  const current = await readFile(out, 'utf8').catch(() => undefined);
+  const current = previous ?? (await readFile(out, 'utf8').catch(() => undefined));
   if (current === text) return { enabled, disabled, text, written: false };
   await mkdir(dirname(out), { recursive: true, mode: 0o700 });
   await writeFileAtomic(out, text, { mode: 0o600 });

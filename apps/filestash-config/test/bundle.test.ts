@@ -227,6 +227,16 @@ describe('filestash-config run (the bundle, its own mount and network namespaces
     expect(first.checks['private-hub-only']?.ok).toBe(true);
     expect(rendered('service').connections.map((c: { label: string }) => c.label)).toEqual(['storage']);
 
+    // filestash rewrites its config.json itself once it runs: the periodic re-checks leave that alone.
+    const renders = async () =>
+      Number(/filestash_renders_total\{outcome="ok"[^}]*\} (\d+)/.exec((await httpRequest(socket, '/metrics')).body)?.[1]);
+    const own = join(dir, 'service', 'config.json');
+    const edited = `${JSON.stringify({ ...rendered('service'), edited_by: 'filestash' }, null, 2)}\n`;
+    writeFileSync(own, edited);
+    const before = await renders();
+    await waitFor(async () => (await renders()) >= before + 2, { timeoutMs: 20_000, what: 'two more re-checks' });
+    expect(readFileSync(own, 'utf8')).toBe(edited);
+
     // A second share in the YAML is rendered without a restart of the sidecar.
     writeFileSync(yamlFile, yamlFor('shares:\n  - { name: storage }\n  - { name: docs, path: docs }\n'));
     await waitFor(() => rendered('service').connections.length === 2, { timeoutMs: 20_000, what: 'the re-render' });
