@@ -29,7 +29,6 @@ for (const d of [
   'edge',
   'stats',
   'sftp/run',
-  'web/storage',
   'wg/peers',
   'wg/state',
   'lab',
@@ -43,9 +42,6 @@ writeFileSync(path('edge', 'access.log'), '');
 writeFileSync(path('edge', 'edge-guard.yaml'), `log: ${path('edge', 'access.log')}\nstate_dir: ${path('edge', 'state')}\n`);
 writeFileSync(path('stats', 'access.log'), '');
 writeFileSync(path('sftp', 'users.yaml'), 'users: []\n');
-writeFileSync(path('web', 'web.yaml'), `datastore: ${path('web', 'storage')}\n`);
-writeFileSync(path('web', 'admin.hash'), `$2b$10$${'b'.repeat(53)}\n`);
-writeFileSync(path('web', 'secret.key'), 'benchKey12345678');
 // wireguard-go's control socket lives in /run/wireguard, shared by every namespace: a unique name per run.
 const wgIf = `wgb${process.pid % 100000}`;
 writeFileSync(path('wg', 'wg-agent.yaml'), `interface: ${wgIf}\nlisten_port: 51820\naddress: 10.200.0.1/24\nendpoint: 192.0.2.1:51820\n`);
@@ -114,17 +110,6 @@ const sidecars: Record<string, Sidecar> = {
       SFTP_SSHD_RUN: 'false',
     },
     note: 'sshd not started',
-  },
-  'filestash-config': {
-    env: {
-      FILESTASH_CONFIG: path('web', 'web.yaml'),
-      FILESTASH_CONFIG_OUT: path('web', 'state', 'config.json'),
-      FILESTASH_ADMIN_HASH_FILE: path('web', 'admin.hash'),
-      FILESTASH_SECRET_KEY_FILE: path('web', 'secret.key'),
-      // filestash is not here (no download); the sidecar is measured rendering and checking only.
-      FILESTASH_RUN: 'false',
-    },
-    note: 'filestash not here',
   },
   'wg-agent': {
     env: {
