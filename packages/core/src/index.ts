@@ -3,6 +3,8 @@ export * from './attest.js';
 export * from './cli.js';
 export * from './clock.js';
 export * from './config.js';
+export * from './debounce.js';
+export * from './debounced-job.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './exec.js';
