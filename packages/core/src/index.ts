@@ -16,4 +16,5 @@ export * from './logger.js';
 export * from './service.js';
 export * from './sidecar.js';
 export * from './state-file.js';
+export * from './supervise.js';
 export * from './unix-socket.js';
