@@ -63,6 +63,8 @@ export class Supervisor {
   }
 
   forward(signal: NodeJS.Signals): void {
+    if (!this.running) return;
+    this.opts.log.info({ signal }, 'forwarding signal to the server');
     this.child?.signal(signal);
   }
 

@@ -37,7 +37,7 @@ export interface SupervisedChild {
   readonly exited: Promise<ChildExit>;
   /** Waits up to `ms` for it to end; true when it did. */
   exitedWithin(ms: number): Promise<boolean>;
-  /** Passes a signal on (SIGHUP to reload, for one). */
+  /** Passes a signal on (SIGHUP to reload, for one); the caller logs why. */
   signal(signal: NodeJS.Signals): void;
   /** SIGTERM, then SIGKILL after `killAfterMs`; resolves with how it ended. */
   stop(): Promise<ChildExit>;
@@ -94,9 +94,7 @@ export function superviseChild(opts: SuperviseOptions): SupervisedChild {
     exited,
     exitedWithin: exitWithin,
     signal(signal) {
-      if (!child.running) return;
-      log.info({ signal }, `passing ${signal} to ${name}`);
-      child.kill(signal);
+      if (child.running) child.kill(signal);
     },
     async stop() {
       if (!child.running) return exited;
