@@ -2,6 +2,7 @@ import { MAX_DURATION_MS, validateConfig } from '@homelab/core';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { schema as cgitSchema } from '../apps/cgit-config/src/config.js';
+import { envSchema as filestashSchema } from '../apps/filestash-config/src/config.js';
 import { envSchema as mapSchema } from '../apps/map-watcher/src/config.js';
 import { envSchema as backupSchema } from '../apps/mc-backup/src/config.js';
 import { consoleEnvSchema } from '../apps/mc-console/src/config.js';
@@ -27,6 +28,11 @@ interface App {
 
 const apps: Record<string, App> = {
   'cgit-config': { schema: cgitSchema, required: {}, durations: { CGIT_DEBOUNCE: { zero: true }, CGIT_RESCAN_INTERVAL: { zero: true } } },
+  'filestash-config': {
+    schema: filestashSchema,
+    required: { FILESTASH_ADMIN_HASH: `$2b$10$${'a'.repeat(53)}`, FILESTASH_SECRET_KEY: 'abcdefghij123456' },
+    durations: { FILESTASH_DEBOUNCE: { zero: true }, FILESTASH_RECHECK_INTERVAL: {} },
+  },
   'map-watcher': {
     schema: mapSchema,
     required: { MAP_WORLD: '/data/world', MAP_OUTPUT: '/srv/map', MAP_STAGING: '/srv/staging' },
@@ -62,6 +68,8 @@ const apps: Record<string, App> = {
       BRIDGE_STOP_TIMEOUT: {},
       BRIDGE_KILL_TIMEOUT: {},
       BRIDGE_GIT_TIMEOUT: {},
+      BRIDGE_CLIENT_TIMEOUT: { max: '10m' },
+      BRIDGE_CLIENT_IDLE_TIMEOUT: { max: '1d' },
     },
   },
   'proxy-stats': {

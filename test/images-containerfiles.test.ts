@@ -23,6 +23,7 @@ const EXPECTED: Record<string, string> = {
   'git-web': 'cgit-config',
   'zfs-backup': 'zfs-agent',
   'zfs-ssh': 'sftp-config',
+  'zfs-web': 'filestash-config',
   'vpn-edge': 'wg-agent',
   'reverse-proxy-stats': 'proxy-stats',
 };
@@ -49,6 +50,14 @@ describe('containerfiles', () => {
       expect(appImageProblems(f)).toEqual([]);
     });
   }
+
+  it('sets the node options of every sidecar in one place: the runtime base (labctl run on the host passes the same)', () => {
+    const nodeOptions = (text: string) => [...text.matchAll(/NODE_OPTIONS=([^\s"]+)/g)].map((m) => m[1]);
+    const baseOptions = nodeOptions(readFileSync(join(repoRoot, 'containerfiles', 'runtime-base.Containerfile'), 'utf8'));
+    expect(baseOptions).toEqual(['--max-semi-space-size=1']);
+    for (const f of files) expect(nodeOptions(readFileSync(f.path, 'utf8')), f.image).toEqual([]);
+    expect(nodeOptions(readFileSync(join(repoRoot, 'lab', 'openrc', 'labctl'), 'utf8'))).toEqual(baseOptions);
+  });
 
   it("wires each app's `image` script to its Containerfile (the turbo image task)", () => {
     const imageScript = (app: string) => JSON.parse(readFileSync(join(repoRoot, 'apps', app, 'package.json'), 'utf8')).scripts?.image;

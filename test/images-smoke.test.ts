@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startCaddy } from '@homelab/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -453,6 +456,112 @@ const scenarios: Record<string, Scenario> = {
     expect(sftp.stdout).toMatch(/^\/?docs$/m);
     expect(readFileSync(join(store, 'shared', 'docs', 'e.txt'), 'utf8')).toBe('edited\n');
     await removeContainer(sandbox, 'smoke-zfs-ssh');
+  },
+
+  async 'zfs-web'(tag) {
+    // Built with FILESTASH=none (no download here): filestash-config renders config.json, is healthy,
+    // and is not ready because filestash is not installed. The datastore is bound read-only, as in
+    // compose/isidore.yaml; the config folder holds the shares YAML and the two secrets.
+    const store = join(work, 'web-storage');
+    mkdirSync(join(store, 'docs'), { recursive: true });
+    writeFileSync(join(store, 'docs', 'a.txt'), 'hello\n');
+    const config = join(work, 'filestash-config');
+    mkdirSync(config, { recursive: true });
+    const hash = '$2b$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234';
+    const key = 'smokeKey12345678';
+    writeFileSync(join(config, 'web.yaml'), 'name: isidore\ndatastore: /srv/storage\nbackup_pool: [/zfs/backup]\n');
+    writeFileSync(join(config, 'admin.hash'), `${hash}\n`, { mode: 0o600 });
+    writeFileSync(join(config, 'secret.key'), key, { mode: 0o600 });
+    await sh('chown', ['-R', '10001:10001', config]);
+    const name = 'smoke-zfs-web';
+    const common = {
+      volumes: [`${store}:/srv/storage:ro`, `${config}:/etc/filestash-config:ro`, 'smoke-zfs-web-state:/app/data/state'],
+      extra: ['--tmpfs', '/tmp', '--tmpfs', '/app/data/cache'],
+    };
+    await startContainer(sandbox, tag, { name, ...common });
+    await expectHealthyAs(sandbox, name, 'homelab');
+    type Ready = { ready: boolean; checks: Record<string, { ok: boolean; detail: string }> };
+    const readyz = async () => {
+      const r = await sandbox.podman(
+        ['exec', name, 'node', '-e', "fetch('http://127.0.0.1:9000/readyz').then((r) => r.text()).then((t) => console.log(t))"],
+        { check: false },
+      );
+      return JSON.parse(r.stdout) as Ready;
+    };
+    await waitFor(async () => (await readyz()).checks.render?.ok === true, 'the first render');
+    const ready = await readyz();
+    expect(ready.ready, 'not ready without filestash').toBe(false);
+    expect(ready.checks.filestash).toEqual({ ok: false, detail: 'not installed at /app/filestash' });
+    expect(ready.checks.shares, 'the datastore is on a read-only mount').toEqual({ ok: true, detail: 'all enabled' });
+    expect(ready.checks['private-hub-only']?.ok).toBe(true);
+    // The config in the container: the private hub address, the datastore read-only, 0600 for homelab.
+    const rendered = JSON.parse((await sandbox.podman(['exec', name, 'cat', '/app/data/state/config/config.json'])).stdout);
+    expect(rendered.general.host).toBe('10.1.3.1:8334');
+    expect(rendered.connections).toEqual([{ type: 'local', label: 'storage', path: '/srv/storage/' }]);
+    expect(rendered.auth.admin).toBe(hash);
+    const mode = await sandbox.podman(['exec', name, 'stat', '-c', '%a %u', '/app/data/state/config/config.json']);
+    expect(mode.stdout.trim()).toBe('600 10001');
+    const write = await sandbox.podman(['exec', name, 'touch', '/srv/storage/docs/new'], { check: false });
+    expect(write.code, 'the datastore is read-only in the container').not.toBe(0);
+    const logs = await sandbox.podman(['logs', name]);
+    expect(logs.stdout + logs.stderr).toContain('filestash is not installed');
+    expect(logs.stdout + logs.stderr).not.toContain(hash);
+    expect(logs.stdout + logs.stderr).not.toContain(key);
+    await removeContainer(sandbox, name);
+    // The same image with the datastore bound read-write: the read-only share is refused, one line.
+    const rw = await runOnce(sandbox, tag, {
+      name: 'smoke-zfs-web-rw',
+      volumes: [`${store}:/srv/storage`, `${config}:/etc/filestash-config:ro`, 'smoke-zfs-web-state:/app/data/state'],
+      extra: common.extra,
+      args: ['render'],
+    });
+    expect(rw.code, `${rw.stdout}\n${rw.stderr}`).toBe(1);
+    expect(rw.stdout).toContain(
+      'share storage disabled: read-only, but /srv/storage is on the writable mount /srv/storage (bind it read-only)',
+    );
+
+    // The pinned-release stage (FILESTASH=download), with a release archive served on this machine's
+    // loopback (the build runs on the host network to reach it). Its `filestash` is a placeholder
+    // that is never run: what is tested is the checksum gate and where the archive lands.
+    const release = join(work, 'release');
+    mkdirSync(join(release, 'filestash-v0', 'data', 'public'), { recursive: true });
+    writeFileSync(join(release, 'filestash-v0', 'filestash'), '#!/bin/sh\necho "placeholder, not filestash" >&2\nexit 1\n', {
+      mode: 0o755,
+    });
+    writeFileSync(join(release, 'filestash-v0', 'data', 'public', 'index.html'), '<!doctype html>\n');
+    const archive = join(release, 'filestash.tar.gz');
+    await sh('tar', ['-czf', archive, '-C', release, 'filestash-v0']);
+    const sha256 = createHash('sha256').update(readFileSync(archive)).digest('hex');
+    const server = createServer((req, res) => {
+      if (req.url !== '/filestash.tar.gz') return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/gzip' }).end(readFileSync(archive));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/filestash.tar.gz`;
+    try {
+      const download = (sum: string) =>
+        buildImage(sandbox, 'zfs-web', ALPINE_SUBSTITUTE, {
+          args: `FILESTASH=download FILESTASH_URL=${url} FILESTASH_SHA256=${sum}`,
+          network: 'host',
+        });
+      const wrong = `${sha256.slice(0, -1)}${sha256.endsWith('0') ? '1' : '0'}`;
+      await expect(download(wrong), 'a checksum mismatch fails the build').rejects.toThrow(/FAILED|did NOT match/);
+      const good = await download(sha256);
+      const app = await runOnce(sandbox, good.tag, {
+        name: 'smoke-zfs-web-app',
+        entrypoint: 'sh',
+        args: ['-c', 'test -x /app/filestash && ls /app/data && ls /usr/local/share/homelab 2>/dev/null | wc -l'],
+      });
+      expect(app.code, app.stderr).toBe(0);
+      expect(app.stdout.trim().split('\n'), 'the archive at /app, the state and cache folders made, no NO-FILESTASH marker').toEqual([
+        'cache',
+        'public',
+        'state',
+        '0',
+      ]);
+    } finally {
+      server.close();
+    }
   },
 
   async 'git-web'(tag) {

@@ -15,19 +15,28 @@ export interface BuildResult {
   stdout: string;
 }
 
+/** The variants that leave out what only a download gives (no internet here). */
+const OFFLINE_ARGS: Record<string, string> = { 'mc-map': ' RENDERER=none', 'zfs-web': ' FILESTASH=none' };
+
 /**
  * Builds one image through the `image` task itself (scripts/images/build-image.mjs) with the sandboxed
  * podman first on PATH and the offline build args: the substitute base, preinstalled tools, the
- * prebuilt bundle, no network.
+ * prebuilt bundle, no network. `variant` replaces the offline variant's args (e.g. a download from a
+ * server on this machine's loopback, with `network: 'host'`).
  */
-export function buildImage(sandbox: PodmanSandbox, image: string, alpineRef: string): Promise<BuildResult> {
+export function buildImage(
+  sandbox: PodmanSandbox,
+  image: string,
+  alpineRef: string,
+  variant: { args?: string; network?: string } = {},
+): Promise<BuildResult> {
   const env = {
     ...process.env,
     ...sandbox.env,
     PATH: `${sandbox.bin}:${process.env.PATH ?? ''}`,
     IMAGE_REPO: TEST_REPO,
-    IMAGE_BUILD_ARGS: `ALPINE_IMAGE=${alpineRef} PACKAGES=preinstalled BUNDLE=prebuilt${image === 'mc-map' ? ' RENDERER=none' : ''}`,
-    IMAGE_BUILD_NETWORK: 'none',
+    IMAGE_BUILD_ARGS: `ALPINE_IMAGE=${alpineRef} PACKAGES=preinstalled BUNDLE=prebuilt${variant.args ? ` ${variant.args}` : (OFFLINE_ARGS[image] ?? '')}`,
+    IMAGE_BUILD_NETWORK: variant.network ?? 'none',
   };
   return new Promise((resolve, reject) => {
     execFile(

@@ -1,8 +1,8 @@
 import { DebouncedJob, type DebounceSettings, initialDebounce, type ServiceDeps, type SidecarService } from '@homelab/core';
 import { type CgitConfigEnv, targetsFrom } from './config.js';
+import { type FollowingWatcher, followPool } from './follow-pool.js';
 import { superviseLighttpd } from './lighttpd-supervisor.js';
 import { type RenderResult, type RenderTargets, renderOnce } from './render.js';
-import { watchPool } from './watch.js';
 
 export interface Status {
   renders: number;
@@ -24,6 +24,7 @@ export function buildCgitConfig(deps: ServiceDeps<CgitConfigEnv>): SidecarServic
   const warned = new Set<string>();
   const status: Status = { renders: 0, failures: 0 };
   let lighttpd: ReturnType<typeof superviseLighttpd> | undefined;
+  let watcher: FollowingWatcher | undefined;
 
   const render = async () => {
     try {
@@ -40,7 +41,10 @@ export function buildCgitConfig(deps: ServiceDeps<CgitConfigEnv>): SidecarServic
 
   const ready = () => status.last !== undefined && status.lastError === undefined && (lighttpd === undefined || lighttpd.isRunning());
   return {
-    checks: { render: () => ({ ok: ready(), detail: status.lastError ?? 'rendered' }) },
+    checks: {
+      render: () => ({ ok: ready(), detail: status.lastError ?? 'rendered' }),
+      watch: () => watcher?.health() ?? { ok: false, detail: 'starting' },
+    },
     status: () => ({ ...status }),
     /** 1 when the supervised lighttpd died on its own. */
     exitCode: () => (lighttpd?.failed() ? 1 : undefined),
@@ -61,10 +65,11 @@ export function buildCgitConfig(deps: ServiceDeps<CgitConfigEnv>): SidecarServic
         log,
         name: 'render',
       });
-      const watcher = watchPool(t.pool, log.child({ component: 'watch' }), () => renders.notifyChanges());
-      lifecycle.onStop('watcher', () => watcher.close());
+      const pool = followPool(t.pool, log.child({ component: 'watch' }), () => renders.notifyChanges());
+      watcher = pool;
+      lifecycle.onStop('watcher', () => pool.close());
       lifecycle.onStop('renders', () => renders.stop());
-      await watcher.ready;
+      await pool.ready;
       // The first render after the watcher is ready, so no change can fall between the two; changes
       // seen meanwhile wait in the job, which starts after it (one render at a time).
       await render();

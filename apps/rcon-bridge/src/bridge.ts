@@ -2,6 +2,7 @@ import type { Lifecycle, Logger, ProcessRunner } from '@homelab/core';
 import { systemClock } from '@homelab/core';
 import { bridgeError, bridgeRefusal, isRconError, parseListReply, RconClient, RconServer } from '@homelab/rcon';
 import type { Registry } from 'prom-client';
+import { closeReplyText } from './client-limits.js';
 import type { BridgeConfig } from './config.js';
 import { parseBridgeCommand } from './countdown.js';
 import { CountdownController } from './countdown-controller.js';
@@ -9,7 +10,7 @@ import { followFile } from './log-file-follow.js';
 import { LogHub } from './log-hub.js';
 import { LogServer } from './log-server.js';
 import { createBridgeMetrics } from './metrics.js';
-import { backupRefusal } from './policy.js';
+import { checkBackupCommand } from './policy.js';
 import { type ChildExit, Supervisor } from './supervisor.js';
 import { updateWorktree } from './worktree.js';
 
@@ -112,16 +113,19 @@ export function createBridge(deps: BridgeDeps): Bridge {
         return own;
       }
     }
+    let text = command;
     if (socket === 'backup') {
-      const refusal = backupRefusal(command);
-      if (refusal) {
+      const checked = checkBackupCommand(command);
+      if (!checked.ok) {
         metrics.commands.inc({ socket, outcome: 'refused' });
-        log.warn({ socket, command: command.slice(0, 80) }, 'command refused on the backup socket');
-        return refusal;
+        log.warn({ socket, command: JSON.stringify(command.slice(0, 80)) }, 'command refused on the backup socket');
+        return checked.refusal;
       }
+      // Exactly the text that was checked goes upstream, nothing the check did not see.
+      text = checked.command;
     }
     try {
-      const reply = await upstream.command(command, { signal });
+      const reply = await upstream.command(text, { signal });
       metrics.commands.inc({ socket, outcome: 'ok' });
       return reply;
     } catch (error) {
@@ -144,6 +148,10 @@ export function createBridge(deps: BridgeDeps): Bridge {
           `a request of ${bytes} bytes is over the ${max}-byte limit of the Minecraft RCON server; nothing was sent to the server`,
         );
       },
+      maxConnections: config.BRIDGE_MAX_CLIENTS,
+      clientTimeoutMs: config.BRIDGE_CLIENT_TIMEOUT,
+      idleTimeoutMs: config.BRIDGE_CLIENT_IDLE_TIMEOUT,
+      closeReply: closeReplyText,
       log: log.child({ component: `socket-${socket}` }),
     });
 
@@ -197,7 +205,10 @@ export function createBridge(deps: BridgeDeps): Bridge {
         log.info({ socket: config.BRIDGE_BACKUP_SOCKET }, 'restricted backup socket listening');
       }
       if (config.BRIDGE_LOG_SOCKET) {
-        const server = new LogServer(hub, log.child({ component: 'log-socket' }));
+        const server = new LogServer(hub, log.child({ component: 'log-socket' }), {
+          maxClients: config.BRIDGE_MAX_CLIENTS,
+          stallTimeoutMs: config.BRIDGE_CLIENT_IDLE_TIMEOUT,
+        });
         logServer = server;
         await server.listen(config.BRIDGE_LOG_SOCKET, config.BRIDGE_SOCKET_MODE);
         lifecycle.onStop('log socket', () => server.close());

@@ -22,6 +22,9 @@ export const bridgeEnvSchema = z.object({
   BRIDGE_STOP_TIMEOUT: duration().default(60_000),
   BRIDGE_KILL_TIMEOUT: duration().default(10_000),
   BRIDGE_GIT_TIMEOUT: duration().default(120_000),
+  BRIDGE_CLIENT_TIMEOUT: duration({ max: 10 * 60_000 }).default(10_000),
+  BRIDGE_CLIENT_IDLE_TIMEOUT: duration({ max: 24 * 3_600_000 }).default(12 * 3_600_000),
+  BRIDGE_MAX_CLIENTS: configValues.int(1, 1_000).default(64),
   BRIDGE_COUNTDOWN: z
     .string()
     .default('5m,1m,30s,10s')
@@ -60,6 +63,17 @@ export const bridgeEnvDocs: EnvDoc[] = [
   { name: 'BRIDGE_STOP_TIMEOUT', description: 'wait for the server to exit after `stop`', default: '60s' },
   { name: 'BRIDGE_KILL_TIMEOUT', description: 'wait after SIGTERM before SIGKILL', default: '10s' },
   { name: 'BRIDGE_GIT_TIMEOUT', description: 'timeout of each git command of the update', default: '120s' },
+  {
+    name: 'BRIDGE_CLIENT_TIMEOUT',
+    description: 'a socket client must log in, and finish each packet it starts, within this (1ms-10m)',
+    default: '10s',
+  },
+  {
+    name: 'BRIDGE_CLIENT_IDLE_TIMEOUT',
+    description: 'a logged-in client sending nothing, or a log client not reading, is closed after this (1ms-1d)',
+    default: '12h',
+  },
+  { name: 'BRIDGE_MAX_CLIENTS', description: 'connections at once per socket; more get a one-line refusal (1-1000)', default: '64' },
   {
     name: 'BRIDGE_COUNTDOWN',
     description: 'announcement steps of bridge:restart/bridge:stop, longest first (1s-1h each)',

@@ -20,6 +20,13 @@ export class LogHub {
     return () => this.subscribers.delete(onLine);
   }
 
+  /** The history as it is now, and every new line from here on (for writers that pace the history). */
+  attach(onLine: (line: string) => void): { history: readonly string[]; detach(): void } {
+    const history = this.ring.slice();
+    this.subscribers.add(onLine);
+    return { history, detach: () => this.subscribers.delete(onLine) };
+  }
+
   get subscriberCount(): number {
     return this.subscribers.size;
   }

@@ -3,7 +3,7 @@
 // the health server every sidecar keeps), both started the same way in the same run (DESIGN 8).
 // Goals (issue 13): idle RSS <= fastify floor + 6 MiB; spawn-to-ready <= 2x bare node:http.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BenchRow, bundleScript, httpRequest, percentile, reportBench, sleep } from '@homelab/testkit';
@@ -11,29 +11,127 @@ import { type BenchRow, bundleScript, httpRequest, percentile, reportBench, slee
 const root = process.env.HOMELAB_REPO_ROOT ?? process.cwd();
 const dir = mkdtempSync(join(tmpdir(), 'bench-sidecars-'));
 const path = (...parts: string[]) => join(dir, ...parts);
-for (const d of ['world/region', 'pool', 'map', 'backup-state', 'rcon', 'cgit']) mkdirSync(path(d), { recursive: true });
+// sshd's StrictModes (which sftp-config checks) refuses keys below a world-writable folder such as /tmp.
+mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+const strictDir = mkdtempSync(join(root, 'bench', 'results', 'sidecars-sftp-'));
+chmodSync(strictDir, 0o755);
+mkdirSync(join(strictDir, 'keys'), { mode: 0o755 });
+// Its renders are checked with `sshd -t`, which wants its privilege separation folder (the image's entrypoint makes it).
+mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+for (const d of [
+  'world/region',
+  'pool',
+  'map',
+  'backup-state',
+  'rcon',
+  'cgit',
+  'zfs',
+  'edge',
+  'stats',
+  'sftp/run',
+  'wg/peers',
+  'wg/state',
+  'lab',
+])
+  mkdirSync(path(d), { recursive: true });
 writeFileSync(path('password'), 'bench-password\n');
 writeFileSync(path('renderer.sh'), '#!/bin/sh\nsleep 3600\n', { mode: 0o755 });
+// No pool of that name exists: each cycle fails and is logged, the daemon stays up (as with zfs down).
+writeFileSync(path('zfs', 'config.yaml'), 'datasets:\n  benchpool/data:\n    daily: 7\n');
+writeFileSync(path('edge', 'access.log'), '');
+writeFileSync(path('edge', 'edge-guard.yaml'), `log: ${path('edge', 'access.log')}\nstate_dir: ${path('edge', 'state')}\n`);
+writeFileSync(path('stats', 'access.log'), '');
+writeFileSync(path('sftp', 'users.yaml'), 'users: []\n');
+// wireguard-go's control socket lives in /run/wireguard, shared by every namespace: a unique name per run.
+const wgIf = `wgb${process.pid % 100000}`;
+writeFileSync(path('wg', 'wg-agent.yaml'), `interface: ${wgIf}\nlisten_port: 51820\naddress: 10.200.0.1/24\nendpoint: 192.0.2.1:51820\n`);
+writeFileSync(path('wg', 'peers', 'peers.yaml'), 'peers: []\n');
+writeFileSync(path('lab', 'lab.yaml'), readFileSync(join(root, 'lab', 'lab.yaml')));
 
-// Minimal valid settings; upstreams (Minecraft, borg repo) are absent, which a live /healthz tolerates.
-const sidecars: Record<string, Record<string, string>> = {
-  'rcon-bridge': { RCON_PASSWORD_FILE: path('password'), BRIDGE_SOCKET: path('rcon', 'rcon.sock') },
+interface Sidecar {
+  env: Record<string, string>;
+  args?: string[];
+  /** A program the bundle runs under (exec'd, so the pid measured is node's), e.g. a fresh network namespace. */
+  wrap?: string[];
+  note?: string;
+}
+
+// Minimal valid settings; upstreams (Minecraft, borg repo, zfs pools, podman containers of the lab) are
+// absent, which a live /healthz tolerates. Each service is started as its image starts it: `run`.
+const sidecars: Record<string, Sidecar> = {
+  'rcon-bridge': { env: { RCON_PASSWORD_FILE: path('password'), BRIDGE_SOCKET: path('rcon', 'rcon.sock') } },
   'mc-backup': {
-    BORG_REPO: path('borg-repo'),
-    BORG_PASSPHRASE_FILE: path('password'),
-    BACKUP_RCON_SOCKET: path('rcon', 'backup.sock'),
-    BACKUP_SOURCE: path('world'),
-    BACKUP_STAGING: path('backup-state', 'staging'),
-    BACKUP_STATE_DIR: path('backup-state'),
+    env: {
+      BORG_REPO: path('borg-repo'),
+      BORG_PASSPHRASE_FILE: path('password'),
+      BACKUP_RCON_SOCKET: path('rcon', 'backup.sock'),
+      BACKUP_SOURCE: path('world'),
+      BACKUP_STAGING: path('backup-state', 'staging'),
+      BACKUP_STATE_DIR: path('backup-state'),
+    },
   },
   'map-watcher': {
-    MAP_WORLD: path('world'),
-    MAP_OUTPUT: path('map', 'current'),
-    MAP_STAGING: path('map-staging'),
-    MAP_RENDERER: path('renderer.sh'),
+    env: {
+      MAP_WORLD: path('world'),
+      MAP_OUTPUT: path('map', 'current'),
+      MAP_STAGING: path('map-staging'),
+      MAP_RENDERER: path('renderer.sh'),
+    },
   },
-  'cgit-config': { CGIT_REPOS: path('pool'), CGIT_CONFIG_OUT: path('cgit', 'cgitrc'), CGIT_LIGHTTPD_OUT: path('cgit', 'lighttpd.conf') },
+  'cgit-config': {
+    env: { CGIT_REPOS: path('pool'), CGIT_CONFIG_OUT: path('cgit', 'cgitrc'), CGIT_LIGHTTPD_OUT: path('cgit', 'lighttpd.conf') },
+  },
+  'zfs-agent': {
+    env: { ZFS_AGENT_LOCK: path('zfs', 'agent.lock') },
+    args: ['run', '--config', path('zfs', 'config.yaml')],
+  },
+  'edge-guard': {
+    env: { EDGE_GUARD_CONFIG: path('edge', 'edge-guard.yaml') },
+    // It asserts its nftables table at start: in a network namespace of its own, not the host's.
+    wrap: ['unshare', '--net'],
+    note: 'own netns',
+  },
+  'proxy-stats': { env: { STATS_LOG: path('stats', 'access.log'), STATS_DATA: path('stats', 'data') } },
+  'sftp-config': {
+    env: {
+      SFTP_CONFIG: path('sftp', 'users.yaml'),
+      SFTP_SSHD_CONFIG_OUT: path('sftp', 'run', 'sshd_config'),
+      SFTP_KEYS_DIR: join(strictDir, 'keys'),
+      SFTP_HOST_KEY: path('sftp', 'ssh_host_ed25519_key'),
+      // The sshd child is a process of its own; the sidecar is measured rendering only.
+      SFTP_SSHD_RUN: 'false',
+    },
+    note: 'sshd not started',
+  },
+  'wg-agent': {
+    env: {
+      WG_CONFIG: path('wg', 'wg-agent.yaml'),
+      WG_PEERS: path('wg', 'peers', 'peers.yaml'),
+      WG_STATE_DIR: path('wg', 'state'),
+      WG_USERSPACE: 'always',
+    },
+    // It makes a real interface (wireguard-go, its own process) and its nftables table: in a fresh netns.
+    wrap: ['unshare', '--net'],
+    note: 'own netns, wireguard-go',
+  },
+  labctl: {
+    env: {},
+    // `labctl run` follows podman events; the prefix matches no container, so only the host end is
+    // wired, and that in a network namespace of its own.
+    args: ['run', path('lab', 'lab.yaml'), '--config-dir', path('lab'), '--container-prefix', 'benchmem-'],
+    wrap: ['unshare', '--net'],
+    note: 'own netns, no lab container running',
+  },
 };
+const only = process.env.BENCH_SIDECARS?.split(',');
+
+// Every process runs with the images' node settings (NODE_ENV, NODE_OPTIONS), read from the one place
+// they are set: the ENV line of the runtime base image.
+const baseImage = readFileSync(join(root, 'containerfiles', 'runtime-base.Containerfile'), 'utf8');
+const imageEnv = Object.fromEntries(
+  [...baseImage.matchAll(/\b(NODE_ENV|NODE_OPTIONS)=(\S+)/g)].map((m) => [m[1] as string, m[2] as string]),
+);
+if (!imageEnv.NODE_OPTIONS) throw new Error('runtime-base.Containerfile sets no NODE_OPTIONS');
 
 const bareHttp = `
 import { createServer } from 'node:http';
@@ -54,22 +152,31 @@ await app.listen({ path: process.env.HEALTH_LISTEN });
 process.on('SIGTERM', () => app.close().then(() => process.exit(0)));
 `;
 
-async function measure(file: string, env: Record<string, string>): Promise<{ liveMs: number; rssMiB: number }> {
+async function measure(file: string, sidecar: Sidecar): Promise<{ liveMs: number; rssMiB: number }> {
+  const { env, args = [], wrap = [] } = sidecar;
   const socket = path(`${Math.random().toString(36).slice(2)}.sock`);
+  const command = [...wrap, process.execPath, file, ...args];
   const started = performance.now();
-  const child = spawn(process.execPath, [file], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn', HEALTH_LISTEN: socket },
-    stdio: 'ignore',
+  const child = spawn(command[0] as string, command.slice(1), {
+    env: { ...process.env, ...imageEnv, ...env, LOG_LEVEL: 'warn', HEALTH_LISTEN: socket },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-1000);
   });
   const deadline = Date.now() + 20_000;
   for (;;) {
     const res = await httpRequest(socket, '/healthz', { timeoutMs: 1000 }).catch(() => undefined);
     if (res?.status === 200) break;
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${file} did not serve /healthz (exit ${child.exitCode})`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`${file} did not serve /healthz (exit ${child.exitCode}): ${stderr}`);
     await sleep(2);
   }
   const liveMs = performance.now() - started;
   await sleep(2000);
+  // Still running after its start (a failed start exits): idle means up, not crashed.
+  if (child.exitCode !== null) throw new Error(`${file} exited (${child.exitCode}) after serving /healthz: ${stderr}`);
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   const rssMiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
   child.kill('SIGTERM');
@@ -77,17 +184,18 @@ async function measure(file: string, env: Record<string, string>): Promise<{ liv
   return { liveMs, rssMiB };
 }
 
-const bare = await bundleScript(dir, 'bare-http', bareHttp);
-const fastify = await bundleScript(dir, 'bare-fastify', bareFastify);
+// The baselines are built like the apps' bundles (tsup.app.ts: whitespace and syntax minified).
+const bare = await bundleScript(dir, 'bare-http', bareHttp, { minify: true });
+const fastify = await bundleScript(dir, 'bare-fastify', bareFastify, { minify: true });
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const median = (xs: number[]) => percentile(xs, 50);
-const sample = async (file: string, env: Record<string, string>) => {
+const sample = async (file: string, sidecar: Sidecar) => {
   const samples: { liveMs: number; rssMiB: number }[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await measure(file, env));
+  for (let i = 0; i < runs; i++) samples.push(await measure(file, sidecar));
   return { liveMs: median(samples.map((m) => m.liveMs)), rssMiB: median(samples.map((m) => m.rssMiB)) };
 };
-const base = await sample(bare, {});
-const floor = await sample(fastify, {});
+const base = await sample(bare, { env: {} });
+const floor = await sample(fastify, { env: {} });
 const rssLimit = floor.rssMiB + 6;
 const rows: BenchRow[] = [
   {
@@ -107,13 +215,15 @@ const rows: BenchRow[] = [
     baselineLabel: 'bare node:http',
   },
 ];
-for (const [app, env] of Object.entries(sidecars)) {
+for (const [app, sidecar] of Object.entries(sidecars)) {
+  if (only && !only.includes(app)) continue;
   const bundle = join(root, 'apps', app, 'dist', 'main.js');
-  const m = await sample(bundle, env);
+  const m = await sample(bundle, sidecar);
+  const label = sidecar.note ? `${app} (${sidecar.note})` : app;
   rows.push(
     {
       bench: 'sidecars',
-      metric: `${app}: spawn to live /healthz (median of ${runs})`,
+      metric: `${label}: spawn to live /healthz (median of ${runs})`,
       value: m.liveMs,
       unit: 'ms',
       baseline: base.liveMs,
@@ -123,7 +233,7 @@ for (const [app, env] of Object.entries(sidecars)) {
     },
     {
       bench: 'sidecars',
-      metric: `${app}: idle RSS (median of ${runs})`,
+      metric: `${label}: idle RSS (median of ${runs})`,
       value: m.rssMiB,
       unit: 'MiB',
       baseline: floor.rssMiB,
@@ -133,7 +243,7 @@ for (const [app, env] of Object.entries(sidecars)) {
     },
     {
       bench: 'sidecars',
-      metric: `${app}: idle RSS vs bare node:http`,
+      metric: `${label}: idle RSS vs bare node:http`,
       value: m.rssMiB,
       unit: 'MiB',
       baseline: base.rssMiB,
@@ -143,3 +253,4 @@ for (const [app, env] of Object.entries(sidecars)) {
 }
 reportBench(rows);
 rmSync(dir, { recursive: true, force: true });
+rmSync(strictDir, { recursive: true, force: true });

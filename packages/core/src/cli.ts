@@ -63,7 +63,8 @@ export function renderHelp(cli: CliSpec): string {
     lines.push('', 'Environment (secrets also as NAME_FILE):');
     for (const env of cli.env) {
       const dflt = env.default !== undefined ? ` [default: ${env.default}]` : '';
-      lines.push(`  ${env.name.padEnd(26)}${env.description}${dflt}`);
+      // A name as long as the column still gets one space before its description.
+      lines.push(`  ${`${env.name} `.padEnd(26)}${env.description}${dflt}`);
     }
   }
   return `${lines.join('\n')}\n`;

@@ -1,7 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { readAttestation } from './attest.js';
 import type { Logger } from './logger.js';
+import { registerProcessMetrics } from './process-metrics.js';
 import { removeStaleSocket } from './unix-socket.js';
 
 export interface CheckResult {
@@ -19,11 +20,11 @@ export interface HealthAppOptions {
   status?: () => Record<string, unknown>;
 }
 
-/** A metrics registry with the process's default metrics, prefixed per app. */
+/** A metrics registry with the process's own metrics (a lean set, see process-metrics.ts), labelled per app. */
 export function createMetricsRegistry(app: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ app });
-  collectDefaultMetrics({ register: registry });
+  registerProcessMetrics(registry);
   return registry;
 }
 

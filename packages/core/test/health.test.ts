@@ -48,6 +48,27 @@ describe('health server', () => {
     }
   });
 
+  it('serves a lean set of process metrics: CPU, start time, memory, fds; no event-loop sampler or GC observer', async () => {
+    const body = await createMetricsRegistry('demo').metrics();
+    const names = [...body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
+    expect(names).toEqual([
+      'process_cpu_user_seconds_total counter',
+      'process_cpu_system_seconds_total counter',
+      'process_cpu_seconds_total counter',
+      'process_start_time_seconds gauge',
+      'process_resident_memory_bytes gauge',
+      'nodejs_heap_size_total_bytes gauge',
+      'nodejs_heap_size_used_bytes gauge',
+      'nodejs_external_memory_bytes gauge',
+      'process_open_fds gauge',
+    ]);
+    const value = (name: string) => Number(new RegExp(`^${name}\\{app="demo"\\} (\\S+)$`, 'm').exec(body)?.[1]);
+    expect(value('process_resident_memory_bytes')).toBeGreaterThan(1024 * 1024);
+    expect(value('process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(value('process_open_fds')).toBeGreaterThan(2);
+    expect(Math.abs(value('process_start_time_seconds') - (Date.now() / 1000 - process.uptime()))).toBeLessThan(5);
+  });
+
   it('serves over a real unix socket', async () => {
     const path = join(await makeTempDir(), 'health.sock');
     const server = await startHealthServer(path, { checks: { up: () => false } });

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, useCleanup } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { configBool, parseGitConfig } from './git-config.js';
+import { configBool, GitConfigSyntaxError, parseGitConfig } from './git-config.js';
 
 useCleanup();
 
@@ -56,6 +56,71 @@ describe('parseGitConfig', () => {
       expect(viaGit).toBe(value);
       expect(parsed.get(`test.key${i}`)).toBe(value);
     }
+  });
+});
+
+describe('parseGitConfig reads what git reads, and refuses what git refuses', () => {
+  /** git's own reading of `text`: key -> last value (true for a bare key), or 'error'. */
+  const gitReads = (dir: string, text: string) => {
+    const file = join(dir, 'config');
+    writeFileSync(file, text);
+    try {
+      const out = execFileSync('git', ['config', '--file', file, '--list', '-z'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      const map = new Map<string, string | true>();
+      for (const entry of out.split('\0').filter(Boolean)) {
+        const nl = entry.indexOf('\n');
+        if (nl < 0) map.set(entry, true);
+        else map.set(entry.slice(0, nl), entry.slice(nl + 1));
+      }
+      return map;
+    } catch {
+      return 'error';
+    }
+  };
+  const ours = (text: string) => {
+    try {
+      return new Map(parseGitConfig(text));
+    } catch (error) {
+      expect(error).toBeInstanceOf(GitConfigSyntaxError);
+      return 'error';
+    }
+  };
+
+  it.each([
+    '[cgit]\n\tignore = true\n',
+    '[CGIT]\n\tIgnore\n',
+    '[cgit]ignore\n',
+    '[cgit] # comment\nignore = yes\n',
+    '[ cgit]\nignore\n',
+    '[cgit ]\nignore = 1\n',
+    '[cgit\n\tignore = true\n',
+    '[cgit]\n\tignore # no equals sign\n',
+    '[cgit]\n\tignore = "true\n',
+    '[cgit]\n\tignore = "a\\qb"\n',
+    '[cgit]\n\tignore = b"c\n',
+    '[cgit]\n 9a = 1\n',
+    '[cgit]\n-a = 1\n',
+    '[c_g]\na = 1\n',
+    '[cgit "a"b]\na = 1\n',
+    '[cgit "x\\y"]\na = 1\n',
+    '[cgit.Sub]\na = 1\n',
+    '[cgit]\na = 1 \\\n 2\n',
+    '[cgit]\na = one \t two  \n',
+    '[cgit]\na = 1\r\n',
+    '\ufeff[cgit]\nignore = on\n',
+    '[cgit]\na = x\\',
+    '[cgit]\na =\n',
+    '[cgit]\n[\n',
+    '[]\na = 1\n',
+    'key = 1\n',
+    '[cgit]\n\tignore = "tr""ue" ; comment\n',
+    '[include]\n\tpath = other\n[includeIf "gitdir:/x/"]\n\tpath = y\n',
+  ])('%j', async (text) => {
+    const dir = await makeTempDir('git-config-');
+    expect(ours(text)).toEqual(gitReads(dir, text));
   });
 });
 

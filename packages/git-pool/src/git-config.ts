@@ -1,107 +1,152 @@
 /**
- * A reader for the subset of git's config file syntax that `git config` writes: sections,
- * subsections, quoted values with escapes, comments, and bare keys meaning true. Reading the file
- * directly (instead of spawning `git config` per repo) is what keeps a 5,000-repo render fast;
- * writing always goes through real `git config`. `[include]` directives are not followed.
+ * A reader for git's config file syntax, ported from git's own parser (config.c,
+ * `git_parse_source`): sections, subsections, quoted values with escapes, comments, bare keys
+ * meaning true, line continuations, a UTF-8 BOM, CRLF. Where git refuses a file ("bad config
+ * line"), this throws GitConfigSyntaxError, so a caller never acts on a config git cannot read.
+ * Reading the file directly (instead of spawning `git config` per repo) is what keeps a 5,000-repo
+ * render fast; writing always goes through real `git config`. `[include]` and `[includeIf]` are
+ * not followed: they are returned as keys (`include.path`, `includeif.<cond>.path`) so the caller
+ * can refuse such a file (see metadata.ts).
  */
 
 export type GitConfig = ReadonlyMap<string, string | true>;
 
+export class GitConfigSyntaxError extends Error {
+  override readonly name = 'GitConfigSyntaxError';
+  constructor(readonly line: number) {
+    super(`bad config line ${line} (git cannot read this file)`);
+  }
+}
+
+// git's own isspace(): space, tab, LF, CR (not \v or \f).
+const isSpace = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+const isAlpha = (c: string) => /^[A-Za-z]$/.test(c);
+const isKeyChar = (c: string) => /^[A-Za-z0-9-]$/.test(c);
+
 /** Pure: parses config text into `section.key` (or `section.subsection.key`) -> last value. */
 export function parseGitConfig(text: string): GitConfig {
   const values = new Map<string, string | true>();
-  let section: string | undefined;
-  for (const logical of logicalLines(text)) {
-    const line = logical.trimStart();
-    if (line === '' || line.startsWith('#') || line.startsWith(';')) continue;
-    if (line.startsWith('[')) {
-      section = parseSectionHeader(line);
-      const after = line.slice(line.indexOf(']') + 1).trimStart();
-      if (after === '' || after.startsWith('#') || after.startsWith(';')) continue;
-      // A key on the same line as its header: `[core] bare = true`.
-      if (section !== undefined) addEntry(values, section, after);
+  const src = text.startsWith('\ufeff') ? text.slice(1) : text;
+  let pos = 0;
+  let line = 1;
+  let eof = false;
+  // git's get_next_char: CRLF reads as LF, and the end of the text as a final LF.
+  const next = (): string => {
+    if (pos >= src.length) {
+      eof = true;
+      return '\n';
+    }
+    let c = src[pos++] as string;
+    if (c === '\r' && src[pos] === '\n') c = src[pos++] as string;
+    if (c === '\n') line++;
+    return c;
+  };
+  const fail = (): never => {
+    throw new GitConfigSyntaxError(line);
+  };
+
+  let section = '';
+  let comment = false;
+  for (;;) {
+    const c = next();
+    if (c === '\n') {
+      if (eof) return values;
+      comment = false;
       continue;
     }
-    if (section !== undefined) addEntry(values, section, line);
-  }
-  return values;
-}
-
-/** Splits text into lines, joining a line that ends with a backslash outside quotes with the next. */
-function* logicalLines(text: string): Generator<string> {
-  let current = '';
-  for (const raw of text.split('\n')) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (endsWithContinuation(current + line)) {
-      current += line.slice(0, -1);
+    if (comment || isSpace(c)) continue;
+    if (c === '#' || c === ';') {
+      comment = true;
       continue;
     }
-    yield current + line;
-    current = '';
+    if (c === '[') {
+      section = readSectionHeader(next, fail);
+      continue;
+    }
+    if (!isAlpha(c)) fail();
+    let name = c.toLowerCase();
+    let d = next();
+    while (!eof && isKeyChar(d)) {
+      name += d.toLowerCase();
+      d = next();
+    }
+    while (d === ' ' || d === '\t') d = next();
+    const key = section === '' ? name : `${section}.${name}`;
+    if (d === '\n') values.set(key, true);
+    else if (d === '=') values.set(key, readValue(next, fail));
+    else fail();
+    if (eof) return values;
   }
-  if (current) yield current;
 }
 
-function endsWithContinuation(line: string): boolean {
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
+/** After `[`: `name]`, `name.sub]` (lower-cased) or `name "sub"]` (sub kept as written). */
+function readSectionHeader(next: () => string, fail: () => never): string {
+  let name = '';
+  for (;;) {
+    const c = next();
+    if (c === '\n') return fail();
+    if (c === ']') return name === '' ? fail() : name;
+    if (isSpace(c)) break;
+    if (!isKeyChar(c) && c !== '.') return fail();
+    name += c.toLowerCase();
+  }
+  let c = next();
+  while (isSpace(c)) {
+    if (c === '\n') return fail();
+    c = next();
+  }
+  if (c !== '"') return fail();
+  let sub = '';
+  for (;;) {
+    c = next();
+    if (c === '\n') return fail();
+    if (c === '"') break;
     if (c === '\\') {
-      if (i === line.length - 1) return true;
-      i++;
-    } else if (c === '"') quoted = !quoted;
-    else if (!quoted && (c === '#' || c === ';')) return false;
+      c = next();
+      if (c === '\n') return fail();
+    }
+    sub += c;
   }
-  return false;
+  if (next() !== ']' || name === '') return fail();
+  return `${name}.${sub}`;
 }
 
-function parseSectionHeader(line: string): string | undefined {
-  const match = /^\[\s*([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\]/.exec(line);
-  if (!match) return undefined;
-  const name = (match[1] ?? '').toLowerCase();
-  if (match[2] === undefined) return name;
-  // Subsection names are case-sensitive; `\x` stands for `x`.
-  return `${name}.${match[2].replace(/\\(.)/g, '$1')}`;
-}
+const ESCAPES: Record<string, string> = { t: '\t', b: '\b', n: '\n', '\\': '\\', '"': '"' };
 
-function addEntry(values: Map<string, string | true>, section: string, line: string): void {
-  const match = /^([A-Za-z][A-Za-z0-9-]*)\s*(=?)(.*)$/.exec(line);
-  if (!match) return;
-  const key = `${section}.${(match[1] ?? '').toLowerCase()}`;
-  if (match[2] !== '=') {
-    values.set(key, true);
-    return;
-  }
-  values.set(key, parseValue(match[3] ?? ''));
-}
-
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', b: '\b', '\\': '\\', '"': '"' };
-
-function parseValue(raw: string): string {
-  let out = '';
-  let pendingSpace = '';
+/** After `=`: to the end of the line; whitespace runs outside quotes become single spaces, trimmed. */
+function readValue(next: () => string, fail: () => never): string {
+  let value = '';
   let quoted = false;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i] as string;
+  let comment = false;
+  let spaces = 0;
+  for (;;) {
+    let c = next();
+    if (c === '\n') return quoted ? fail() : value;
+    if (comment) continue;
+    if (isSpace(c) && !quoted) {
+      if (value !== '') spaces++;
+      continue;
+    }
+    if (!quoted && (c === ';' || c === '#')) {
+      comment = true;
+      continue;
+    }
+    value += ' '.repeat(spaces);
+    spaces = 0;
     if (c === '\\') {
-      const next = raw[++i];
-      out += pendingSpace + (next !== undefined ? (ESCAPES[next] ?? next) : '');
-      pendingSpace = '';
-    } else if (c === '"') {
-      out += pendingSpace;
-      pendingSpace = '';
+      c = next();
+      if (c === '\n') continue;
+      const escaped = ESCAPES[c];
+      if (escaped === undefined) return fail();
+      value += escaped;
+      continue;
+    }
+    if (c === '"') {
       quoted = !quoted;
-    } else if (!quoted && (c === '#' || c === ';')) {
-      break;
-    } else if (!quoted && (c === ' ' || c === '\t')) {
-      // Whitespace outside quotes is kept between words and dropped at both ends.
-      if (out !== '') pendingSpace += c;
-    } else {
-      out += pendingSpace + c;
-      pendingSpace = '';
+      continue;
     }
+    value += c;
   }
-  return out;
 }
 
 /** git's boolean spelling: true/yes/on/1 (or a bare key) and false/no/off/0/empty. */

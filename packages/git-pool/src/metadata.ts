@@ -7,7 +7,8 @@ import { configBool, type GitConfig, parseGitConfig } from './git-config.js';
  * The one place a repo's web metadata lives: its own `config` file. The keys are the ones cgit
  * itself maps when it scans (`cgit.ignore` hides a repo completely, `gitweb.description` and
  * `gitweb.owner` become repo.desc and repo.owner), so a hand-run cgit with scan-path agrees.
- * git-shell writes them with real `git config`; cgit-config reads them with parseGitConfig.
+ * git-shell writes them with real `git config`; cgit-config reads them with parseGitConfig, which
+ * reads what git reads (or refuses the file).
  */
 export const META_KEYS = {
   private: 'cgit.ignore',
@@ -24,8 +25,22 @@ export interface RepoMeta {
   owner: string;
 }
 
-/** Pure: metadata from parsed config. An unreadable privacy value counts as private (fail closed). */
+/** A repo whose config cannot be read the way git reads it: never published. */
+export class UnpublishableConfigError extends Error {
+  override readonly name = 'UnpublishableConfigError';
+}
+
+/**
+ * Pure: metadata from parsed config. An unreadable privacy value counts as private (fail closed).
+ * A config with `[include]` or `[includeIf]` is refused: git would read `cgit.ignore` (and the
+ * rest) from files this reader does not follow, so what it shows could differ from what git reads.
+ */
 export function metaFromConfig(config: GitConfig): RepoMeta {
+  for (const key of config.keys()) {
+    if (/^include(if\..*)?\.path$/.test(key)) {
+      throw new UnpublishableConfigError(`its config has ${key}, which is not followed: remove the include to publish it`);
+    }
+  }
   const hidden = config.get(META_KEYS.private);
   const description = config.get(META_KEYS.description);
   const owner = config.get(META_KEYS.owner);

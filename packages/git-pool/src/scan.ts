@@ -1,7 +1,7 @@
 import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseGitConfig } from './git-config.js';
-import { metaFromConfig, type RepoMeta } from './metadata.js';
+import { metaFromConfig, type RepoMeta, UnpublishableConfigError } from './metadata.js';
 import { checkRepoName, nameFromRelPath } from './names.js';
 
 export interface PoolRepo {
@@ -90,7 +90,8 @@ export function scanPoolSync(pool: string): PoolScan {
     try {
       meta = metaFromConfig(parseGitConfig(readFileSync(join(path, 'config'), 'utf8')));
     } catch (error) {
-      skipped.push({ path, reason: `cannot read its config: ${(error as Error).message}` });
+      const why = error instanceof UnpublishableConfigError ? '' : 'cannot read its config: ';
+      skipped.push({ path, reason: `${why}${(error as Error).message}` });
       continue;
     }
     const other = byName.get(name);

@@ -86,6 +86,8 @@ export class RconClient extends EventEmitter<RconClientEvents> {
   private connecting: Promise<void> | undefined;
   private lastError: RconError | undefined;
   private everConnected = false;
+  /** The text of a reply that answered no request (a server saying why it closes), for the error. */
+  private notice = '';
   /** Successful connections after the first one. */
   reconnects = 0;
 
@@ -209,6 +211,7 @@ export class RconClient extends EventEmitter<RconClientEvents> {
       socket.setNoDelay(true);
       let loginId: number | undefined;
       let settled = false;
+      this.notice = '';
       const timer = setTimeout(
         () => fail(new RconError('TIMEOUT', `connecting to RCON at ${this.target} timed out after ${this.opts.connectTimeoutMs} ms`)),
         this.opts.connectTimeoutMs,
@@ -242,8 +245,11 @@ export class RconClient extends EventEmitter<RconClientEvents> {
         }
         for (const packet of packets) {
           if (!settled) {
-            // Source-style servers send an empty RESPONSE before the login reply: skip it.
-            if (packet.type === PacketType.RESPONSE) continue;
+            // Source-style servers send an empty RESPONSE before the login reply: skip it (a text says why it closes).
+            if (packet.type === PacketType.RESPONSE) {
+              if (packet.payload) this.notice = packet.payload;
+              continue;
+            }
             if (packet.id === -1) return fail(new RconError('AUTH_FAILED', `RCON at ${this.target} rejected the password`));
             if (packet.id === loginId && packet.type === PacketType.COMMAND) {
               settled = true;
@@ -272,8 +278,9 @@ export class RconClient extends EventEmitter<RconClientEvents> {
         }
       });
       socket.on('close', () => {
-        if (!settled) fail(new RconError('REFUSED', `RCON at ${this.target} closed the connection during login`));
-        else this.onDrop(socket, new RconError('DISCONNECTED', `RCON connection to ${this.target} closed`));
+        const why = this.notice ? `: ${this.notice}` : '';
+        if (!settled) fail(new RconError('REFUSED', `RCON at ${this.target} closed the connection during login${why}`));
+        else this.onDrop(socket, new RconError('DISCONNECTED', `RCON connection to ${this.target} closed${why}`));
       });
     });
   }
@@ -328,6 +335,11 @@ export class RconClient extends EventEmitter<RconClientEvents> {
 
   private onPacket(packet: Packet): void {
     const cur = this.current;
+    // A text reply with id -1 answers no request: the server says why it is about to close.
+    if (packet.id === -1 && packet.type === PacketType.RESPONSE && packet.payload) {
+      this.notice = packet.payload;
+      return;
+    }
     if (!cur) {
       this.log.debug({ id: packet.id }, 'rcon reply without a request; ignored');
       return;

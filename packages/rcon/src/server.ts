@@ -2,6 +2,7 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { listenUnixSocket } from '@homelab/core/unix-socket';
 import type { RconLog } from './client.js';
+import { ClientDeadlines, describeClose, type RconCloseReason } from './client-deadlines.js';
 import { encodePacket, MAX_REQUEST_PAYLOAD, type Packet, PacketDecoder, PacketType, splitResponse } from './codec.js';
 import { RconError } from './errors.js';
 
@@ -29,6 +30,14 @@ export interface RconServerOptions {
   maxPendingPerConnection?: number;
   /** A client whose unread replies exceed this is disconnected. Default 4 MiB. */
   maxUnreadBytes?: number;
+  /** More connections at once get a close reply and are closed. Default 64. */
+  maxConnections?: number;
+  /** Log in within this, and finish each packet within this of its first byte. Default 10 s. */
+  clientTimeoutMs?: number;
+  /** A logged-in client with nothing in flight that sends nothing for this long is closed. Default 12 h. */
+  idleTimeoutMs?: number;
+  /** The text of the one reply (id -1) a client gets before the server closes it by itself. */
+  closeReply?(reason: RconCloseReason): string;
   log?: RconLog;
 }
 
@@ -45,6 +54,8 @@ const noopLog: RconLog = { debug() {}, info() {}, warn() {} };
 export class RconServer {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
+  /** Connections being closed by the server (refused, timed out): not counted, still destroyed on close(). */
+  private readonly closing = new Set<Socket>();
   private readonly log: RconLog;
   private nextConnectionId = 0;
   private listenPath: string | undefined;
@@ -79,7 +90,7 @@ export class RconServer {
 
   /** Stops accepting, closes every client connection and removes the socket file. */
   async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
+    for (const socket of [...this.sockets, ...this.closing]) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     if (this.listenPath && existsSync(this.listenPath)) {
       try {
@@ -90,7 +101,27 @@ export class RconServer {
     }
   }
 
+  /** One reply (id -1, so it answers no request) that says why, then the end of the connection. */
+  private closeWith(socket: Socket, reason: RconCloseReason): void {
+    this.sockets.delete(socket);
+    this.closing.add(socket);
+    socket.once('close', () => this.closing.delete(socket));
+    socket.on('error', () => {});
+    socket.removeAllListeners('data');
+    socket.resume(); // what the client still sends is read and dropped, so the end goes through
+    const text = this.opts.closeReply?.(reason) ?? `error: ${describeClose(reason)}`;
+    this.log.warn({ ...reason }, `closing an rcon client: ${text}`);
+    socket.end(encodePacket(-1, PacketType.RESPONSE, text));
+    // A client that does not read cannot hold the connection open.
+    setTimeout(() => socket.destroy(), 2_000).unref();
+  }
+
   private accept(socket: Socket): void {
+    const maxConnections = this.opts.maxConnections ?? 64;
+    if (this.sockets.size >= maxConnections) {
+      this.closeWith(socket, { kind: 'too-many', connected: this.sockets.size, max: maxConnections });
+      return;
+    }
     const connectionId = ++this.nextConnectionId;
     const log = this.log;
     const decoder = new PacketDecoder({ maxPacketLength: this.opts.maxPacketLength ?? 64 * 1024 });
@@ -104,9 +135,20 @@ export class RconServer {
     let paused = false;
     this.sockets.add(socket);
     log.debug({ connectionId }, 'rcon client connected');
+    const deadlines = new ClientDeadlines(
+      { clientTimeoutMs: this.opts.clientTimeoutMs ?? 10_000, idleTimeoutMs: this.opts.idleTimeoutMs ?? 12 * 3_600_000 },
+      (reason) => {
+        if (socket.destroyed || !this.sockets.has(socket)) return;
+        controller.abort(new RconError('DISCONNECTED', describeClose(reason)));
+        pending.length = 0;
+        this.closeWith(socket, reason);
+      },
+      () => decoder.pending > 0,
+    );
+    const quiet = () => !busy && pending.length === 0;
 
     const send = (id: number, type: number, payload: string) => {
-      if (socket.destroyed) return;
+      if (socket.destroyed || socket.writableEnded) return;
       socket.write(encodePacket(id, type, payload));
       if (socket.writableLength > maxUnread) {
         log.warn({ connectionId, unread: socket.writableLength }, 'rcon client does not read its replies; disconnecting it');
@@ -119,6 +161,7 @@ export class RconServer {
         const ok = this.opts.password === undefined || (packet.payload !== '' && packet.payload === this.opts.password);
         authed = ok;
         if (!ok) log.warn({ connectionId }, 'rcon client login with a wrong password');
+        deadlines.update(authed, false, paused);
         return send(ok ? packet.id : -1, PacketType.COMMAND, '');
       }
       if (packet.type !== PacketType.COMMAND) {
@@ -153,6 +196,7 @@ export class RconServer {
         }
       } finally {
         busy = false;
+        deadlines.update(authed, quiet(), paused);
       }
     };
 
@@ -173,6 +217,7 @@ export class RconServer {
         paused = true;
         socket.pause();
       }
+      deadlines.update(authed, quiet(), paused);
       drain().catch((error: unknown) => {
         // Never an unhandled rejection: this connection ends, the server goes on.
         log.warn({ connectionId, err: error instanceof Error ? error.message : String(error) }, 'rcon connection failed');
@@ -181,6 +226,7 @@ export class RconServer {
     });
     socket.on('error', (error) => log.debug({ connectionId, err: error.message }, 'rcon client socket error'));
     socket.on('close', () => {
+      deadlines.stop();
       this.sockets.delete(socket);
       controller.abort(new RconError('DISCONNECTED', 'the client disconnected'));
       pending.length = 0;

@@ -77,3 +77,34 @@ describe('RconServer', () => {
     expect(peer.packets[2]?.payload).toBe('echo:still here');
   });
 });
+
+describe('RconServer client limits', () => {
+  it('closes a silent, a half-packet and an idle client with one id -1 reply; refuses over maxConnections; a busy client stays', async () => {
+    const { path, server } = await serve({ clientTimeoutMs: 2_000, idleTimeoutMs: 4_000, maxConnections: 4 });
+    const silent = await RawPeer.open({ path });
+    const half = await RawPeer.open({ path });
+    half.write(Buffer.from([30, 0, 0]));
+    const idle = await RawPeer.open({ path });
+    idle.send(1, 3, '');
+    const busy = new RconClient({ target: { path }, password: '', reconnect: false });
+    closers.push(() => busy.close());
+    await busy.connect();
+    await expect(new RconClient({ target: { path }, password: '', reconnect: false }).connect()).rejects.toThrow(
+      /closed the connection during login: error: too many clients \(4 connected, at most 4\)/,
+    );
+    await waitFor(() => silent.closed && half.closed);
+    expect(silent.packets.map((p) => [p.id, p.type, p.payload])).toEqual([
+      [-1, 0, 'error: no login within 2000 ms; closing the connection'],
+    ]);
+    expect(half.packets.map((p) => p.payload)).toEqual(['error: half a packet and nothing more for 2000 ms; closing the connection']);
+    // Busy past the idle timeout: a request every 500 ms keeps it open.
+    for (let i = 0; i < 12; i++) {
+      expect(await busy.command(`n${i}`)).toBe(`echo:n${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await waitFor(() => idle.closed);
+    expect(idle.packets.map((p) => p.payload)).toEqual(['', 'error: no request for 4000 ms; closing the connection']);
+    expect(busy.state).toBe('ready');
+    expect(server.connections).toBe(1);
+  });
+});

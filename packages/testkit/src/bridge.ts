@@ -74,3 +74,11 @@ export function upstreamTrouble(mc: FakeMinecraft): string[] {
 export function upstreamConnections(mc: FakeMinecraft): number {
   return mc.proc.stdout.filter((line) => /Thread RCON Client .* started/.test(line)).length;
 }
+
+/** The exact RCON command texts the fake received (it must run with `--log-commands`), in order. */
+export function receivedCommands(mc: FakeMinecraft): string[] {
+  return mc.proc.stdout.flatMap((line) => {
+    const match = /^fake: rcon command (".*")$/.exec(line);
+    return match ? [JSON.parse(match[1] as string) as string] : [];
+  });
+}

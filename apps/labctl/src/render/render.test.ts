@@ -50,6 +50,23 @@ describe('compose files', () => {
     expect(services['lbmt-backup']?.depends_on).toEqual(['lbmt-shop']);
   });
 
+  it('zfs-web: the datastore read-only, its config read-only, filestash told the private hub address of its only link', () => {
+    expect(services['zfs-web']?.volumes).toEqual([
+      'zfs-web-state:/app/data/state',
+      'zfs-web-config:/etc/filestash-config:ro',
+      '/zfs/storage:/srv/storage:ro',
+    ]);
+    expect(services['zfs-web']?.healthcheck).toMatchObject({
+      test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:9000/healthz'],
+    });
+    const links = lab.links.filter((l) => l.a.end === 'zfs-web' || l.b.end === 'zfs-web');
+    expect(links.map((l) => `${l.name}: ${l.a.end} ${l.a.ip} - ${l.b.end} ${l.b.ip}`)).toEqual([
+      'v-zfs-web: vpn-edge 10.1.3.0 - zfs-web 10.1.3.1',
+    ]);
+    expect(lab.hubs.private.edge).toBe('vpn-edge');
+    expect((services['zfs-web']?.environment as Record<string, string>)?.FILESTASH_LISTEN_ADDRESS).toBe(links[0]?.b.ip);
+  });
+
   it('probes sidecars on their health server and other services on their own port', () => {
     expect(services['mc-server']?.healthcheck).toMatchObject({
       test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:9000/healthz'],

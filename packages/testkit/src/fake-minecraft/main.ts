@@ -25,6 +25,7 @@ const { values } = parseArgs({
     'write-gap-ms': { type: 'string', default: '15' },
     'command-delay-ms': { type: 'string', default: '0' },
     'startup-ms': { type: 'string', default: '0' },
+    'log-commands': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -58,6 +59,8 @@ const game: GameState = {
 // Vanilla's RconConsoleSource: ONE buffer for all RCON connections, cleared before each command.
 let sharedOutput = '';
 const runCommand = async (command: string): Promise<string> => {
+  // Not vanilla: tests assert on the exact text that arrived (JSON shows CR, NUL, spaces).
+  if (values['log-commands']) process.stdout.write(`fake: rcon command ${JSON.stringify(command)}\n`);
   sharedOutput = '';
   await thread.run(() =>
     executeCommand(game, command, (message, broadcast) => {

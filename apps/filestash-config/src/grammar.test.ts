@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BCRYPT_HASH,
+  checkAbsolutePath,
+  checkListenAddress,
+  checkRelativePath,
+  isWithin,
+  SECRET_KEY,
+  SHARE_NAME,
+  sharePath,
+  UI_NAME,
+} from './grammar.js';
+
+const HASH = '$2b$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234';
+
+describe('grammars', () => {
+  it.each([
+    ['storage', true],
+    ['photo-inbox_2', true],
+    ['Storage', false],
+    ['1st', false],
+    ['a b', false],
+    ['x"y', false],
+    ['a'.repeat(33), false],
+    ['', false],
+  ])('share name %j -> %s', (name, ok) => {
+    expect(SHARE_NAME.test(name)).toBe(ok);
+  });
+
+  it.each([
+    ['isidore', true],
+    ['Isidore datastore 1.0', true],
+    [' leading', false],
+    ['a"b', false],
+    ['line\nbreak', false],
+    ['<script>', false],
+  ])('ui name %j -> %s', (name, ok) => {
+    expect(UI_NAME.test(name)).toBe(ok);
+  });
+
+  it.each([
+    [HASH, true],
+    [HASH.replace('$2b$', '$2y$'), true],
+    [HASH.replace('$10$', '$03$'), false],
+    [HASH.slice(0, -1), false],
+    [`${HASH}\n`, false],
+    [HASH.replace('A', '"'), false],
+    ['plain-password', false],
+  ])('bcrypt hash %j -> %s', (hash, ok) => {
+    expect(BCRYPT_HASH.test(hash)).toBe(ok);
+  });
+
+  it('secret keys are 16 letters or digits', () => {
+    expect(SECRET_KEY.test('abcdefghij123456')).toBe(true);
+    expect(SECRET_KEY.test('abcdefghij12345')).toBe(false);
+    expect(SECRET_KEY.test('abcdefghij12345"')).toBe(false);
+  });
+
+  it.each([
+    ['/srv/storage', undefined],
+    ['/', undefined],
+    ['srv', 'expected an absolute path'],
+    ['/srv/', 'expected no trailing /'],
+    ['/srv/../etc', 'bad path component'],
+    ['/srv//x', 'bad path component'],
+    ['/srv/a b', 'bad path component'],
+    ['/srv/"x"', 'bad path component'],
+  ])('absolute path %j', (path, problem) => {
+    const got = checkAbsolutePath(path);
+    if (problem === undefined) expect(got).toBeUndefined();
+    else expect(got).toContain(problem);
+  });
+
+  it.each([
+    ['', undefined],
+    ['fotografija/inbox', undefined],
+    ['/abs', 'relative to the datastore'],
+    ['../backup', 'bad path component'],
+    ['a/./b', 'bad path component'],
+    ['a/', 'no trailing /'],
+    ['a\\b', 'bad path component'],
+  ])('relative path %j', (path, problem) => {
+    const got = checkRelativePath(path);
+    if (problem === undefined) expect(got).toBeUndefined();
+    else expect(got).toContain(problem);
+  });
+
+  it('joins and compares paths', () => {
+    expect(sharePath('/srv/storage', '')).toBe('/srv/storage');
+    expect(sharePath('/srv/storage', 'a/b')).toBe('/srv/storage/a/b');
+    expect(sharePath('/', 'a')).toBe('/a');
+    expect(isWithin('/zfs/backup/x', '/zfs/backup')).toBe(true);
+    expect(isWithin('/zfs/backups', '/zfs/backup')).toBe(false);
+  });
+
+  it.each([
+    ['10.1.3.1', undefined],
+    ['127.0.0.1', undefined],
+    ['0.0.0.0', 'every interface'],
+    ['255.255.255.255', 'broadcast'],
+    ['224.0.0.1', 'multicast'],
+    ['169.254.1.1', 'link-local'],
+  ])('listen address %s', (ip, problem) => {
+    const got = checkListenAddress(ip);
+    if (problem === undefined) expect(got).toBeUndefined();
+    else expect(got).toContain(problem);
+  });
+});

@@ -1,0 +1,4 @@
+import { runSidecar } from '@homelab/core';
+import { filestashConfig } from './cli.js';
+
+runSidecar(filestashConfig);

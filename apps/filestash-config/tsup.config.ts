@@ -1,0 +1,3 @@
+import { appBuildConfig } from '../../tsup.app.js';
+
+export default appBuildConfig();
