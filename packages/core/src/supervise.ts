@@ -19,6 +19,8 @@ export interface SuperviseOptions {
   args: readonly string[];
   cwd?: string;
   env?: Record<string, string | undefined>;
+  /** false: `env` is its whole environment (never our secrets). Default true. */
+  extendEnv?: boolean;
   log: Logger;
   /** Names the child in the logs: "<name> started", "<name> exited". */
   name: string;
@@ -55,6 +57,7 @@ export function superviseChild(opts: SuperviseOptions): SupervisedChild {
   const child: Child = opts.runner.start(opts.command, opts.args, {
     cwd: opts.cwd,
     env: opts.env,
+    extendEnv: opts.extendEnv,
     timeoutMs: 0,
     killAfterMs: opts.killAfterMs,
     stdin: 'ignore',
