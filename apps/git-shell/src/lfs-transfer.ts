@@ -1,7 +1,7 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { type Logger, type ProcessRunner, RuntimeError, UsageError } from '@homelab/core';
-import { findRepo } from '@homelab/git-pool';
+import { checkRepoName, findRepo, showName } from '@homelab/git-pool';
 import { serveLfsTransfer } from './lfs/server.js';
 
 export interface LfsDeps {
@@ -15,12 +15,20 @@ export interface LfsDeps {
   stdout: Writable;
 }
 
-/** Resolves the path git-lfs asks for (`repos/x`, `/home/git/repos/x.git`) to a repo of the pool. */
+/**
+ * Resolves the path git-lfs asks for (`repos/x`, `/home/git/repos/x.git`) to a repo of the pool,
+ * with the repo-name rules every other command applies: no `..`, nothing outside the pool, no dot
+ * folders (the trash), a valid name, and never through a symlink (findRepo does not follow them).
+ */
 export async function resolveLfsRepo(deps: Pick<LfsDeps, 'pool' | 'home'>, path: string): Promise<string> {
+  if (path.split('/').includes('..')) throw new UsageError(`refused path ${showName(path)}: the path contains ".."`);
   const absolute = resolve(isAbsolute(path) ? path : join(deps.home, path));
   const rel = relative(deps.pool, absolute);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new UsageError(`refused path "${path}": not inside the repo pool`);
-  const dir = await findRepo(deps.pool, rel.replace(/\.git$/, ''));
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+    throw new UsageError(`refused path ${showName(path)}: not inside the repo pool`);
+  const check = checkRepoName(rel);
+  if (!check.ok) throw new UsageError(`refused path ${showName(path)}: ${check.reason}`);
+  const dir = await findRepo(deps.pool, check.name);
   if (dir === undefined) throw new RuntimeError(`no repo at "${path}"`, 'NO_SUCH_REPO');
   return dir;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type Clock, type Runner, RuntimeError, UsageError } from '@homelab/core';
 import {
@@ -47,6 +47,30 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/**
+ * Refuses a name that would clash with the pool as it is now (mk and restore): its group is a
+ * repo or not a real folder, or the name itself is a group. An *empty* folder of that name is a
+ * leftover (a group whose last repo went before rm removed empty groups, or made by hand): it is
+ * removed, since rmdir fails on anything that holds a repo.
+ */
+async function claimName(deps: PoolDeps, name: string, group: string | undefined): Promise<void> {
+  if (group !== undefined) {
+    if (await findRepo(deps.pool, group)) throw new RuntimeError(`"${group}" is a repo, so it cannot also be a group`, 'NAME_CONFLICT');
+    const folder = await lstat(join(deps.pool, group)).catch(() => undefined);
+    if (folder !== undefined && !folder.isDirectory()) {
+      throw new RuntimeError(`"${group}" is not a folder of the pool (a symlink or a file), so it cannot be a group`, 'NAME_CONFLICT');
+    }
+    return;
+  }
+  const folder = join(deps.pool, name);
+  if (!(await exists(folder))) return;
+  const removed = await rmdir(folder).then(
+    () => true,
+    () => false,
+  );
+  if (!removed) throw new RuntimeError(`"${name}" is already a group (or another folder) in the pool`, 'NAME_CONFLICT');
+}
+
 async function requireRepo(deps: PoolDeps, name: string): Promise<string> {
   const dir = await findRepo(deps.pool, name);
   if (dir === undefined) throw new RuntimeError(`no repo named "${name}" in the pool`, 'NO_SUCH_REPO');
@@ -64,12 +88,7 @@ export async function listRepos(deps: PoolDeps): Promise<PoolRepo[]> {
 export async function makeRepo(deps: PoolDeps, raw: string | undefined, opts: { private?: boolean } = {}): Promise<string> {
   const { name, group, relPath } = requireName(raw);
   if (await findRepo(deps.pool, name)) throw new RuntimeError(`a repo named "${name}" already exists`, 'REPO_EXISTS');
-  if (group !== undefined && (await findRepo(deps.pool, group))) {
-    throw new RuntimeError(`"${group}" is a repo, so it cannot also be a group`, 'NAME_CONFLICT');
-  }
-  if (group === undefined && (await exists(join(deps.pool, name)))) {
-    throw new RuntimeError(`"${name}" is already a group (or another folder) in the pool`, 'NAME_CONFLICT');
-  }
+  await claimName(deps, name, group);
   const target = join(deps.pool, relPath);
   const temp = join(deps.pool, TEMP_DIR, `${randomBytes(6).toString('hex')}.git`);
   await mkdir(dirname(temp), { recursive: true });
@@ -107,6 +126,8 @@ export async function removeRepo(deps: PoolDeps, raw: string | undefined): Promi
   if (await exists(target)) throw new RuntimeError(`trash entry ${target} already exists; try again`, 'TRASH_EXISTS');
   await mkdir(dirname(target), { recursive: true });
   await rename(dir, target);
+  // A group whose last repo this was goes too (rmdir fails, and is ignored, while it holds others).
+  if (dirname(dir) !== deps.pool) await rmdir(dirname(dir)).catch(() => {});
   return stamp;
 }
 
@@ -147,9 +168,7 @@ export async function restoreRepo(deps: PoolDeps, raw: string | undefined, stamp
   const entry = candidates.at(-1);
   if (!entry) throw new RuntimeError(`no trashed repo named "${name}"${stamp ? ` with stamp ${stamp}` : ''}`, 'NOT_IN_TRASH');
   if (await findRepo(deps.pool, name)) throw new RuntimeError(`a repo named "${name}" exists again; rm or rename it first`, 'REPO_EXISTS');
-  if (group !== undefined && (await findRepo(deps.pool, group))) {
-    throw new RuntimeError(`"${group}" is a repo, so it cannot also be a group`, 'NAME_CONFLICT');
-  }
+  await claimName(deps, name, group);
   const target = join(deps.pool, entry.path.endsWith('.git') ? relPath : name);
   await mkdir(dirname(target), { recursive: true });
   await rename(entry.path, target);

@@ -1,4 +1,4 @@
-import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseGitConfig } from './git-config.js';
 import { metaFromConfig, type RepoMeta, UnpublishableConfigError } from './metadata.js';
@@ -124,10 +124,24 @@ function reasonOf(relPath: string): string {
   return check.ok ? 'unknown' : check.reason;
 }
 
-/** The directory of an existing repo by its canonical name (`<name>.git`, else `<name>`), or undefined. */
+/**
+ * The directory of an existing repo by its canonical name (`<name>.git`, else `<name>`), or
+ * undefined. Like scanPool, it never goes through a symlink (the repo's folder or its group's), so
+ * no command acts on a repo outside the pool that a link points to.
+ */
 export async function findRepo(pool: string, name: string): Promise<string | undefined> {
+  const slash = name.indexOf('/');
+  if (slash >= 0 && !isRealDir(join(pool, name.slice(0, slash)))) return undefined;
   for (const candidate of [join(pool, `${name}.git`), join(pool, name)]) {
-    if (await isBareRepo(candidate)) return candidate;
+    if (isRealDir(candidate) && (await isBareRepo(candidate))) return candidate;
   }
   return undefined;
+}
+
+function isRealDir(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
