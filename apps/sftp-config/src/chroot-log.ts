@@ -1,6 +1,6 @@
 import { lstatSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Logger, onLines, type ProcessRunner } from '@homelab/core';
+import { type Logger, type ProcessRunner, type SupervisedChild, superviseChild } from '@homelab/core';
 import { chrootAttributor, hexDumpFramer, parseSftpSyslog, type Transfer } from './sftp-log.js';
 
 /** Characters socat's address syntax leaves alone (no `,` `:` `!` ...); our path grammar is narrower. */
@@ -34,13 +34,13 @@ export function prepareDevFolder(chroot: string): string | undefined {
  * One syslog listener per chroot in use: `socat -u -x UNIX-RECV:<chroot>/dev/log` (internal-sftp
  * logs there from inside the chroot; Node has no unix datagram sockets). socat's hex dump (stderr)
  * is framed into datagrams, parsed and attributed to the chroot's users. A listener that dies is
- * started again after 5 s while its chroot is still in use.
+ * started again after 5 s while its chroot is still in use (core superviseChild runs each one).
  */
 export function chrootLogListeners(opts: { runner: ProcessRunner; log: Logger; socat: string; onTransfer: (t: Transfer) => void }) {
   interface Listener {
     users: ReadonlySet<string>;
-    controller: AbortController;
-    done: Promise<unknown>;
+    stopped: boolean;
+    child?: SupervisedChild;
     timer?: NodeJS.Timeout;
   }
   const listeners = new Map<string, Listener>();
@@ -56,33 +56,30 @@ export function chrootLogListeners(opts: { runner: ProcessRunner; log: Logger; s
     const attribute = chrootAttributor(() => listener.users);
     const frame = hexDumpFramer();
     const socket = join(chroot, 'dev', 'log');
-    const child = opts.runner.start(opts.socat, ['-u', '-x', `UNIX-RECV:${socket},mode=666,unlink-early`, 'OPEN:/dev/null'], {
-      signal: listener.controller.signal,
-      timeoutMs: 0,
+    const child = superviseChild({
+      runner: opts.runner,
+      command: opts.socat,
+      args: ['-u', '-x', `UNIX-RECV:${socket},mode=666,unlink-early`, 'OPEN:/dev/null'],
+      log,
+      name: 'sftp log listener (socat)',
+      lineStreams: ['stderr'],
       killAfterMs: 2_000,
-      stdout: 'ignore',
-      stderr: 'pipe',
-      buffer: false,
-      logLevel: 'info',
+      onLine: (line) => {
+        const item = frame(line);
+        if (item?.kind === 'other') log.warn({ socat: item.line }, 'socat');
+        if (item?.kind !== 'datagram') return;
+        const event = parseSftpSyslog(item.text);
+        if (!event) return;
+        const transfer = attribute(event);
+        if (transfer) opts.onTransfer(transfer);
+      },
     });
-    onLines(child.stderr, (line) => {
-      const item = frame(line);
-      if (item?.kind === 'other') log.warn({ socat: item.line }, 'socat');
-      if (item?.kind !== 'datagram') return;
-      const event = parseSftpSyslog(item.text);
-      if (!event) return;
-      const transfer = attribute(event);
-      if (transfer) opts.onTransfer(transfer);
-    });
-    listener.done = child.then(
-      () => undefined,
-      () => undefined,
-    );
-    void listener.done.then(() => {
-      if (listener.controller.signal.aborted || listeners.get(chroot) !== listener) return;
+    listener.child = child;
+    void child.exited.then(() => {
+      if (listener.stopped || listeners.get(chroot) !== listener) return;
       log.warn('sftp log listener exited; starting it again in 5s');
       listener.timer = setTimeout(() => {
-        if (!listener.controller.signal.aborted && listeners.get(chroot) === listener) start(chroot, listener);
+        if (!listener.stopped && listeners.get(chroot) === listener) start(chroot, listener);
       }, RESTART_MS);
     });
   };
@@ -91,9 +88,9 @@ export function chrootLogListeners(opts: { runner: ProcessRunner; log: Logger; s
     const listener = listeners.get(chroot);
     if (!listener) return;
     listeners.delete(chroot);
+    listener.stopped = true;
     clearTimeout(listener.timer);
-    listener.controller.abort();
-    await listener.done;
+    await listener.child?.stop();
   };
 
   return {
@@ -112,7 +109,7 @@ export function chrootLogListeners(opts: { runner: ProcessRunner; log: Logger; s
           continue;
         }
         warned.delete(chroot);
-        const listener: Listener = { users, controller: new AbortController(), done: Promise.resolve() };
+        const listener: Listener = { users, stopped: false };
         listeners.set(chroot, listener);
         start(chroot, listener);
       }
