@@ -1,5 +1,14 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
+
+/** `prom-client` in a bundle is prom-client.lite.mjs: the classes the code uses, without the index's extras. */
+const promClientLite = {
+  name: 'prom-client-lite',
+  setup(build: { onResolve(o: { filter: RegExp }, cb: () => { path: string }): void }) {
+    build.onResolve({ filter: /^prom-client$/ }, () => ({ path: fileURLToPath(new URL('./prom-client.lite.mjs', import.meta.url)) }));
+  },
+};
 
 /**
  * The one build recipe of every app: src/main.ts bundled with all its dependencies into
@@ -20,6 +29,7 @@ export function appBuildConfig(extraEntries: Record<string, string> = {}) {
     // source text), while function and class names stay (pino logs an error's class as `type`).
     // packages/core/bench/sidecars.bench.ts builds its baselines the same way.
     minify: false,
+    esbuildPlugins: [promClientLite],
     esbuildOptions(options) {
       options.minifyWhitespace = true;
       options.minifySyntax = true;

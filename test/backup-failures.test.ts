@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { startApp, useCleanup, waitFor } from '@homelab/testkit';
+import { startApp, useCleanup, waitFor, webhook } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { webhook } from '../apps/mc-backup/test/helpers.js';
 import {
   archiveNames,
   finishedRun,

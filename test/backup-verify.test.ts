@@ -1,8 +1,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { useCleanup, waitFor } from '@homelab/testkit';
+import { useCleanup, waitFor, webhook } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { webhook } from '../apps/mc-backup/test/helpers.js';
 import { archiveNames, type BackupStack, finishedRun, runBackupCli, startBackupStack } from './backup-helpers.js';
 
 useCleanup();

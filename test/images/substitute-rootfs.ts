@@ -56,6 +56,8 @@ export function substituteTools(): RootfsTools {
       '/usr/bin/ssh': '/usr/bin/ssh',
       // The sftp client: zfs-ssh's smoke test edits over sftp from inside the container.
       '/usr/bin/sftp': '/usr/bin/sftp',
+      // zfs-ssh's sftp log listener (bytes per user): one socat per chroot.
+      '/usr/bin/socat': '/usr/bin/socat',
       // rproxy-edge (Alpine's caddy is /usr/sbin/caddy) and vpn-edge (wireguard-go, wg, nft, ip).
       '/usr/bin/caddy': '/usr/sbin/caddy',
       '/usr/bin/wireguard-go': '/usr/bin/wireguard-go',

@@ -1,6 +1,5 @@
-import type { ServiceDeps, SidecarService } from '@homelab/core';
+import { DebouncedJob, type DebounceSettings, initialDebounce, type ServiceDeps, type SidecarService } from '@homelab/core';
 import { type CgitConfigEnv, targetsFrom } from './config.js';
-import { Debouncer } from './debounce.js';
 import { type FollowingWatcher, followPool } from './follow-pool.js';
 import { superviseLighttpd } from './lighttpd-supervisor.js';
 import { type RenderResult, type RenderTargets, renderOnce } from './render.js';
@@ -14,7 +13,7 @@ export interface Status {
 
 /** The `run` service: render, then watch the pool and re-render after each burst of changes. */
 export function buildCgitConfig(deps: ServiceDeps<CgitConfigEnv>): SidecarService {
-  const { log, lifecycle, runner, config } = deps;
+  const { log, lifecycle, runner, config, clock } = deps;
   const t: RenderTargets = targetsFrom(config);
   const opts = {
     debounceMs: config.CGIT_DEBOUNCE,
@@ -50,14 +49,31 @@ export function buildCgitConfig(deps: ServiceDeps<CgitConfigEnv>): SidecarServic
     /** 1 when the supervised lighttpd died on its own. */
     exitCode: () => (lighttpd?.failed() ? 1 : undefined),
     async start(): Promise<void> {
-      const debouncer = new Debouncer(render, { quietMs: opts.debounceMs, maxWaitMs: Math.max(1000, opts.debounceMs * 3) });
-      const pool = followPool(t.pool, log.child({ component: 'watch' }), () => debouncer.trigger());
+      // A push or a `git config` rewrite settles within the quiet period; a steady stream of
+      // events still renders after three of them. render() keeps its own errors, so no backoff.
+      const settings: DebounceSettings = {
+        debounceMs: opts.debounceMs,
+        maxWaitMs: Math.max(1000, opts.debounceMs * 3),
+        retryMinMs: opts.debounceMs,
+        retryMaxMs: opts.debounceMs,
+      };
+      const renders = new DebouncedJob({
+        clock,
+        settings,
+        initial: initialDebounce({ now: clock.now(), runAtStart: false }),
+        run: render,
+        log,
+        name: 'render',
+      });
+      const pool = followPool(t.pool, log.child({ component: 'watch' }), () => renders.notifyChanges());
       watcher = pool;
       lifecycle.onStop('watcher', () => pool.close());
-      lifecycle.onStop('renders', () => debouncer.close());
+      lifecycle.onStop('renders', () => renders.stop());
       await pool.ready;
-      // The first render after the watcher is ready, so no change can fall between the two.
+      // The first render after the watcher is ready, so no change can fall between the two; changes
+      // seen meanwhile wait in the job, which starts after it (one render at a time).
       await render();
+      renders.start();
       if (opts.lighttpdBin !== undefined && t.lighttpdOut !== undefined) {
         lighttpd = superviseLighttpd({
           runner,
@@ -68,7 +84,7 @@ export function buildCgitConfig(deps: ServiceDeps<CgitConfigEnv>): SidecarServic
         });
       }
       if (opts.rescanMs > 0) {
-        const timer = setInterval(() => debouncer.trigger(), opts.rescanMs);
+        const timer = setInterval(() => renders.notifyChanges(), opts.rescanMs);
         lifecycle.onStop('rescan timer', () => clearInterval(timer));
       }
     },

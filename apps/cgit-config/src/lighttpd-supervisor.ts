@@ -1,39 +1,20 @@
-import type { Lifecycle, Logger, ProcessRunner } from '@homelab/core';
+import { type Lifecycle, type Logger, type ProcessRunner, superviseChild, superviseService } from '@homelab/core';
 
 /**
- * Runs `lighttpd -D -f <config>` as a child of `cgit-config run`, so the git-web container has one
- * entry point: lighttpd's lines go to our stderr, a stop of the service stops it (SIGTERM through
- * the abort signal), and lighttpd dying on its own stops the service with a failure so the
- * container restarts instead of serving nothing.
+ * Runs `lighttpd -D -f <config>` as a child of `cgit-config run` (core's supervisor), so the
+ * git-web container has one entry point: lighttpd's lines go to our stderr, a stop of the service
+ * stops it (SIGTERM, then SIGKILL), and lighttpd dying on its own stops the service with a failure
+ * so the container restarts instead of serving nothing.
  */
 export function superviseLighttpd(opts: { runner: ProcessRunner; lifecycle: Lifecycle; log: Logger; binary: string; config: string }) {
-  const { log, lifecycle } = opts;
-  let running = false;
-  let failed = false;
-  const controller = new AbortController();
-  const child = opts.runner.start(opts.binary, ['-D', '-f', opts.config], {
-    signal: controller.signal,
-    timeoutMs: 0,
+  const child = superviseChild({
+    runner: opts.runner,
+    command: opts.binary,
+    args: ['-D', '-f', opts.config],
+    log: opts.log,
+    name: 'lighttpd',
     killAfterMs: 5_000,
-    stdout: 'inherit',
-    stderr: 'inherit',
-    logLevel: 'info',
   });
-  running = true;
-  const exited = child.then(
-    (result) => result,
-    (error: unknown) => error as { exitCode?: number; signal?: string },
-  );
-  void exited.then((result) => {
-    running = false;
-    if (controller.signal.aborted) return;
-    failed = true;
-    log.error({ exitCode: result.exitCode, signal: (result as { signal?: string }).signal }, 'lighttpd exited; stopping');
-    void lifecycle.stop('lighttpd exited');
-  });
-  lifecycle.onStop('lighttpd', async () => {
-    controller.abort();
-    await exited;
-  });
-  return { isRunning: () => running, failed: () => failed };
+  const service = superviseService(child, opts.lifecycle, opts.log, 'lighttpd');
+  return { isRunning: () => child.running, failed: service.failed };
 }

@@ -1,9 +1,9 @@
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
-import type { Lifecycle, Logger, ProcessRunner } from '@homelab/core';
+import { type Lifecycle, type Logger, type ProcessRunner, type SupervisedChild, superviseChild } from '@homelab/core';
 
 /**
- * Runs filestash as a child of `filestash-config run` (one entry point for zfs-web, like sshd under
+ * Runs filestash as a child of `filestash-config run` (core's supervisor; one entry point for zfs-web, like sshd under
  * sftp-config): its output goes to ours, it runs in its own folder (it finds `data/` there) with a
  * minimal environment (never our secrets), `restart()` replaces it after a changed render (filestash
  * reads config.json at start only), and filestash dying on its own stops the service with a failure
@@ -13,36 +13,26 @@ export function superviseFilestash(opts: { runner: ProcessRunner; lifecycle: Lif
   const { log, lifecycle } = opts;
   let failed = false;
   let stopping = false;
-  let current: { controller: AbortController; exited: Promise<unknown>; running: boolean } | undefined;
+  let current: SupervisedChild | undefined;
 
   const start = () => {
-    const controller = new AbortController();
-    const child = opts.runner.start(opts.binary, [], {
-      signal: controller.signal,
-      timeoutMs: 0,
-      killAfterMs: 5_000,
+    const child = superviseChild({
+      runner: opts.runner,
+      command: opts.binary,
+      args: [],
       cwd: dirname(opts.binary),
       env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', TMPDIR: '/tmp' },
       extendEnv: false,
-      stdout: 'inherit',
-      stderr: 'inherit',
-      logLevel: 'info',
+      log,
+      name: 'filestash',
+      killAfterMs: 5_000,
     });
-    const entry = {
-      controller,
-      running: true,
-      exited: child.then(
-        (result) => result,
-        (error: unknown) => error as { exitCode?: number; signal?: string },
-      ),
-    };
-    current = entry;
-    void entry.exited.then((result) => {
-      entry.running = false;
-      if (controller.signal.aborted || stopping) return;
+    current = child;
+    void child.exited.then((exit) => {
+      // A child replaced by restart() or stopped with the service ended as asked.
+      if (stopping || child !== current || lifecycle.signal.aborted) return;
       failed = true;
-      const r = result as { exitCode?: number; signal?: string };
-      log.error({ exitCode: r.exitCode, signal: r.signal }, 'filestash exited; stopping');
+      log.error({ exitCode: exit.code, signal: exit.signal, durationMs: exit.durationMs }, 'filestash exited; stopping');
       void lifecycle.stop('filestash exited');
     });
   };
@@ -50,8 +40,7 @@ export function superviseFilestash(opts: { runner: ProcessRunner; lifecycle: Lif
   start();
   lifecycle.onStop('filestash', async () => {
     stopping = true;
-    current?.controller.abort();
-    await current?.exited;
+    await current?.stop();
   });
   return {
     failed: () => failed,
@@ -69,8 +58,8 @@ export function superviseFilestash(opts: { runner: ProcessRunner; lifecycle: Lif
     async restart() {
       if (stopping || !current) return;
       const old = current;
-      old.controller.abort();
-      await old.exited;
+      current = undefined;
+      await old.stop();
       if (!stopping) start();
       log.info('filestash restarted on the new config');
     },

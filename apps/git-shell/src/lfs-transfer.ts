@@ -48,15 +48,13 @@ export async function lfsTransfer(deps: LfsDeps, args: readonly string[]): Promi
     await serveLfsTransfer({ repoDir: dir, operation, input: deps.stdin, output: deps.stdout, log: deps.log });
     return 0;
   }
-  const result = await deps.runner
-    .start(deps.program, [dir, operation], {
-      stdin: 'inherit',
-      stdout: 'inherit',
-      stderr: 'inherit',
-      timeoutMs: 6 * 3600_000,
-      logLevel: 'info',
-    })
-    .catch((error: unknown) => error as { exitCode?: number });
+  const result = await deps.runner.start(deps.program, [dir, operation], {
+    stdin: 'inherit',
+    stdout: 'inherit',
+    stderr: 'inherit',
+    timeoutMs: 6 * 3600_000,
+    logLevel: 'info',
+  }).done;
   if (result.exitCode === undefined) {
     throw new RuntimeError(`"${deps.program}" could not be started (GIT_SHELL_LFS_TRANSFER)`, 'NO_LFS_TRANSFER');
   }

@@ -1,12 +1,11 @@
-import type { ReadinessCheck, ServiceDeps, SidecarService } from '@homelab/core';
+import { DebouncedJob, initialDebounce, type ReadinessCheck, type ServiceDeps, type SidecarService } from '@homelab/core';
 import { Publisher, releaseLayout } from '@homelab/releases';
 import type { MapWatcherConfig } from './config.js';
 import { scheduleSettings } from './config.js';
+import { needsInitialRender } from './initial-render.js';
 import { createMapMetrics } from './metrics.js';
 import { preflight } from './preflight.js';
 import { type LastRender, mapRenderJob } from './render.js';
-import { initialSchedule, needsInitialRender } from './schedule.js';
-import { RenderScheduler } from './scheduler.js';
 import { newestInputTime, watchWorld } from './watcher.js';
 
 /**
@@ -20,7 +19,7 @@ export async function buildMapWatcher(deps: ServiceDeps<MapWatcherConfig>): Prom
   const { renderer } = await preflight(config, layout, deps.env.PATH);
   let watching = false;
   let lastRender: LastRender | undefined;
-  let scheduler: RenderScheduler | undefined;
+  let scheduler: DebouncedJob | undefined;
   let publisher: Publisher | undefined;
 
   const checks: Record<string, ReadinessCheck> = {
@@ -31,9 +30,9 @@ export async function buildMapWatcher(deps: ServiceDeps<MapWatcherConfig>): Prom
     const snap = scheduler?.snapshot();
     return {
       lastRender: lastRender ?? null,
-      rendering: snap?.rendering ?? false,
+      rendering: snap?.running ?? false,
       pendingChanges: snap?.pendingChanges ?? 0,
-      nextRenderAt: snap?.nextRenderAt === undefined ? null : new Date(snap.nextRenderAt).toISOString(),
+      nextRenderAt: snap?.nextRunAt === undefined ? null : new Date(snap.nextRunAt).toISOString(),
       consecutiveFailures: snap?.failures ?? 0,
       currentRelease: publisher?.current?.current ?? null,
     };
@@ -56,12 +55,13 @@ export async function buildMapWatcher(deps: ServiceDeps<MapWatcherConfig>): Prom
         lastRender = last;
       },
     });
-    const sched = new RenderScheduler({
+    const sched = new DebouncedJob({
       clock,
       settings: scheduleSettings(config),
-      initial: initialSchedule({ now: clock.now(), renderAtStart: false }),
-      render,
+      initial: initialDebounce({ now: clock.now(), runAtStart: false }),
+      run: render,
       log,
+      name: 'render',
     });
     scheduler = sched;
     // Watch first, then look at the world: a change in between is seen by one or the other.
@@ -80,7 +80,7 @@ export async function buildMapWatcher(deps: ServiceDeps<MapWatcherConfig>): Prom
         { published: published?.current ?? null, newestInput: newest ? new Date(newest).toISOString() : null },
         'map missing or older than the world: rendering now',
       );
-      sched.requestRender();
+      sched.requestRun();
     } else {
       log.info({ published: published?.current }, 'published map is up to date');
     }

@@ -1,7 +1,14 @@
 import { isAbsolute } from 'node:path';
-import { type ConfigIssue, commonEnvShape, duration, type EnvDoc, loadSidecarEnv, type SidecarEnv } from '@homelab/core';
+import {
+  type ConfigIssue,
+  commonEnvShape,
+  type DebounceSettings,
+  duration,
+  type EnvDoc,
+  loadSidecarEnv,
+  type SidecarEnv,
+} from '@homelab/core';
 import * as z from 'zod';
-import type { ScheduleSettings } from './schedule.js';
 
 const absolutePath = () => z.string().refine((v) => isAbsolute(v), { message: 'expected an absolute path' });
 
@@ -45,7 +52,7 @@ export function checkConfig(config: MapWatcherConfig): ConfigIssue[] {
 
 export const mapWatcherEnv: SidecarEnv<typeof envSchema> = { schema: envSchema, prefixes: ['MAP_'], docs: envDocs, check: checkConfig };
 
-export function scheduleSettings(config: MapWatcherConfig): ScheduleSettings {
+export function scheduleSettings(config: MapWatcherConfig): DebounceSettings {
   return {
     debounceMs: config.MAP_DEBOUNCE,
     maxWaitMs: config.MAP_MAX_WAIT,

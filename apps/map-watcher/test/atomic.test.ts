@@ -7,6 +7,7 @@ import { mapSetup, regionName, startWatcher } from './helpers.js';
 useCleanup();
 
 describe('atomic publishing', () => {
+  // 50 renders, each a real process: a generous time limit for a loaded machine (nothing is timed).
   it('a reader polling the map during 50 renders never sees a missing file or a mix of releases', async () => {
     const setup = await mapSetup({ regions: 20, control: { writeDelayMs: 1 } });
     await startWatcher(setup, { MAP_DEBOUNCE: '100ms', MAP_RELEASE_GRACE: '5s' });
@@ -54,5 +55,5 @@ describe('atomic publishing', () => {
       timeoutMs: 20_000,
       what: 'old releases to be removed',
     });
-  });
+  }, 180_000);
 });

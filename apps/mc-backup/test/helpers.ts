@@ -1,7 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createRunner, silentLogger } from '@homelab/core';
 import { appBundle, makeTempDir, startProcess } from '@homelab/testkit';
@@ -78,24 +76,6 @@ export async function cli(args: string[], env: Record<string, string>) {
   const proc = startProcess(process.execPath, [appBundle('mc-backup'), ...args], { env, label: `mc-backup ${args[0]}` });
   const exit = await proc.waitExit(60_000);
   return { code: exit.code, stdout: proc.stdout.join('\n'), stderr: proc.stderr.join('\n'), proc };
-}
-
-/** A local webhook receiver. */
-export async function webhook() {
-  const bodies: Record<string, unknown>[] = [];
-  const server = createServer((req, res) => {
-    let data = '';
-    req.on('data', (c) => {
-      data += c;
-    });
-    req.on('end', () => {
-      bodies.push({ method: req.method, contentType: req.headers['content-type'], ...JSON.parse(data) });
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook/secret-token`;
-  return { url, bodies, close: () => new Promise((r) => server.close(r)) };
 }
 
 /** borg lock files (repository and cache) still on disk, and whether their process lives. */

@@ -1,6 +1,6 @@
 import type { Lifecycle, Logger, ProcessRunner } from '@homelab/core';
 import { systemClock } from '@homelab/core';
-import { bridgeError, bridgeRefusal, isRconError, RconClient, RconServer } from '@homelab/rcon';
+import { bridgeError, bridgeRefusal, isRconError, parseListReply, RconClient, RconServer } from '@homelab/rcon';
 import type { Registry } from 'prom-client';
 import { closeReplyText } from './client-limits.js';
 import type { BridgeConfig } from './config.js';
@@ -66,7 +66,7 @@ export function createBridge(deps: BridgeDeps): Bridge {
     },
     online: async () => {
       try {
-        return listedPlayers(await upstream.command('list', { timeoutMs: 10_000 }));
+        return parseListReply(await upstream.command('list', { timeoutMs: 10_000 }));
       } catch {
         return undefined;
       }
@@ -261,15 +261,4 @@ export function createBridge(deps: BridgeDeps): Bridge {
       }
     },
   };
-}
-
-/** Pure: the players of vanilla's `list` reply ("There are N of a max of M players online: a, b"), undefined if it is not one. */
-export function listedPlayers(reply: string): string[] | undefined {
-  const match = /^There are (\d+) of a max of \d+ players online:(.*)$/s.exec(reply.trim());
-  if (!match) return undefined;
-  if (Number(match[1]) === 0) return [];
-  return (match[2] ?? '')
-    .split(',')
-    .map((n) => n.trim())
-    .filter(Boolean);
 }

@@ -1,11 +1,6 @@
-import { type Logger, onLines, type ProcessRunner } from '@homelab/core';
+import { type ChildExit, type Logger, type ProcessRunner, type SupervisedChild, superviseChild } from '@homelab/core';
 
-export interface ChildExit {
-  code: number | undefined;
-  signal: string | undefined;
-  /** Why it could not be started at all (e.g. ENOENT), when that is the case. */
-  error?: string;
-}
+export type { ChildExit };
 
 export interface SupervisorOptions {
   command: string;
@@ -24,9 +19,12 @@ export interface SupervisorOptions {
 /** Signals passed on to the server as they are; SIGTERM/SIGINT instead start the graceful stop. */
 export const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGHUP', 'SIGUSR1', 'SIGUSR2'];
 
-/** Runs the Minecraft server as a child and stops it the way it must be stopped: `stop`, then signals. */
+/**
+ * Runs the Minecraft server as a child (core's supervisor) and stops it the way it must be
+ * stopped: `stop` over RCON first, so the world is saved; the signals only when that does not work.
+ */
 export class Supervisor {
-  private child: ReturnType<ProcessRunner['start']> | undefined;
+  private child: SupervisedChild | undefined;
   private exitInfo: ChildExit | undefined;
   /** Resolves when the child has exited. */
   exited: Promise<ChildExit> = new Promise(() => {});
@@ -39,7 +37,7 @@ export class Supervisor {
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.exitInfo === undefined;
+    return this.child?.running === true;
   }
 
   /** Starts the server (again, after a stop: a restart). */
@@ -47,40 +45,33 @@ export class Supervisor {
     const { runner, command, args, cwd, log } = this.opts;
     this.exitInfo = undefined;
     this.stopping = false;
-    const child = runner.start(command, args, {
+    const child = superviseChild({
+      runner,
+      command,
+      args,
       cwd,
-      timeoutMs: 0,
+      log,
+      name: 'minecraft server',
+      onLine: this.opts.onLine,
       killAfterMs: this.opts.killTimeoutMs,
-      stdin: 'ignore',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
-      logLevel: 'info',
-      logContext: { component: 'supervisor' },
     });
     this.child = child;
-    for (const stream of [child.stdout, child.stderr]) onLines(stream, this.opts.onLine);
-    this.exited = child.then(
-      (result) => {
-        const notStarted = result.exitCode === undefined && !result.signal;
-        return this.onExit({ code: result.exitCode, signal: result.signal, error: notStarted ? result.shortMessage : undefined });
-      },
-      (error: { exitCode?: number; signal?: string; message?: string }) =>
-        this.onExit({ code: error.exitCode, signal: error.signal, error: error.message }),
-    );
-    log.info({ pid: child.pid, command, args }, 'minecraft server started');
+    this.exited = child.exited.then((exit) => {
+      this.exitInfo = exit;
+      return exit;
+    });
   }
 
   forward(signal: NodeJS.Signals): void {
     if (!this.running) return;
     this.opts.log.info({ signal }, 'forwarding signal to the server');
-    this.child?.kill(signal);
+    this.child?.signal(signal);
   }
 
   /** `stop` over RCON, wait; then SIGTERM, wait; then SIGKILL. Resolves with how it exited. */
   async stop(): Promise<ChildExit> {
     this.stopping = true;
-    if (!this.child) return { code: undefined, signal: undefined };
+    if (!this.child) return { code: undefined, signal: undefined, durationMs: 0 };
     if (this.exitInfo) return this.exitInfo;
     const { log } = this.opts;
     try {
@@ -89,28 +80,8 @@ export class Supervisor {
     } catch (error) {
       log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not send stop over RCON; sending SIGTERM');
     }
-    if (await this.waitExit(this.opts.stopTimeoutMs)) return this.exited;
+    if (await this.child.exitedWithin(this.opts.stopTimeoutMs)) return this.exited;
     log.warn({ timeoutMs: this.opts.stopTimeoutMs }, 'server did not exit after stop; sending SIGTERM');
-    this.child.kill('SIGTERM');
-    if (await this.waitExit(this.opts.killTimeoutMs)) return this.exited;
-    log.error({ timeoutMs: this.opts.killTimeoutMs }, 'server did not exit after SIGTERM; sending SIGKILL');
-    this.child.kill('SIGKILL');
-    return this.exited;
-  }
-
-  private onExit(info: ChildExit): ChildExit {
-    this.exitInfo = info;
-    this.opts.log[info.code === 0 ? 'info' : 'warn'](info, 'minecraft server exited');
-    return info;
-  }
-
-  private async waitExit(ms: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
-    });
-    const done = await Promise.race([this.exited.then(() => true), timeout]);
-    clearTimeout(timer);
-    return done;
+    return this.child.stop();
   }
 }

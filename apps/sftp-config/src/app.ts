@@ -1,6 +1,8 @@
 import { watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { errorMessage, type ServiceDeps, type SidecarService } from '@homelab/core';
+import { userArea } from './chroot-lint.js';
+import { chrootLogListeners } from './chroot-log.js';
 import type { SftpEnv } from './config.js';
 import { realFsProbe } from './fs-probe.js';
 import { createSftpMetrics } from './metrics.js';
@@ -19,6 +21,25 @@ export function build(deps: ServiceDeps<SftpEnv>): SidecarService {
   const metrics = createSftpMetrics(registry);
   const status: { renders: number; failures: number; last?: RenderOutcome; lastError?: string } = { renders: 0, failures: 0 };
   let sshd: ReturnType<typeof superviseSshd> | undefined;
+  const sftpLogs = env.SFTP_SSHD_RUN
+    ? chrootLogListeners({
+        runner,
+        log: log.child({ component: 'sftp-log' }),
+        socat: env.SFTP_SOCAT,
+        onTransfer: (t) => metrics.transfer(t),
+      })
+    : undefined;
+  if (sftpLogs) lifecycle.onStop('sftp log listeners', () => sftpLogs.stop());
+  /** Each chroot of an enabled sftp user, with the users that share it (for bytes per user). */
+  const chroots = (enabled: readonly string[]) => {
+    const wanted = new Map<string, Set<string>>();
+    for (const user of file.users) {
+      if (user.mode !== 'sftp' || !enabled.includes(user.name)) continue;
+      const area = userArea(file, user);
+      wanted.set(area, (wanted.get(area) ?? new Set()).add(user.name));
+    }
+    return wanted;
+  };
   const reported = new Set<string>();
 
   const render = async (reload: boolean) => {
@@ -34,6 +55,7 @@ export function build(deps: ServiceDeps<SftpEnv>): SidecarService {
       status.last = outcome;
       status.lastError = undefined;
       if (outcome.sshdConfigChanged) log.info({ enabled: outcome.enabled, disabled: [...disabledUsers] }, 'sshd_config rendered');
+      await sftpLogs?.reconcile(chroots(outcome.enabled));
       if (reload && outcome.sshdConfigChanged) sshd?.reload();
     } catch (error) {
       metrics.render('failed');

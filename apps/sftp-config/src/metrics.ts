@@ -19,6 +19,12 @@ export function createSftpMetrics(registry: Registry) {
   const enabled = new Gauge({ name: 'sftp_users_enabled', help: 'users enabled by the last render', registers: [registry] });
   const disabled = new Gauge({ name: 'sftp_users_disabled', help: 'users disabled by the chroot lint', registers: [registry] });
   const renders = new Counter({ name: 'sftp_renders_total', help: 'renders by outcome', labelNames: ['outcome'], registers: [registry] });
+  const bytes = new Counter({
+    name: 'sftp_bytes_total',
+    help: 'bytes sftp users read (downloaded) and wrote (uploaded), from internal-sftp close lines',
+    labelNames: ['user', 'direction'],
+    registers: [registry],
+  });
   let known: ReadonlySet<string> = new Set();
   const open = new Map<string, number>();
 
@@ -30,6 +36,12 @@ export function createSftpMetrics(registry: Registry) {
     },
     render(outcome: 'ok' | 'failed') {
       renders.inc({ outcome });
+    },
+    /** Only declared, enabled users: the attributor never yields another name. */
+    transfer(t: { user: string; read: number; written: number }) {
+      if (!known.has(t.user)) return;
+      if (t.read > 0) bytes.inc({ user: t.user, direction: 'read' }, t.read);
+      if (t.written > 0) bytes.inc({ user: t.user, direction: 'written' }, t.written);
     },
     observe(event: SshdEvent) {
       if (event.kind === 'accepted' || event.kind === 'disconnected') {

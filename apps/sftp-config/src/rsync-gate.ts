@@ -64,6 +64,6 @@ export async function runGate(opts: GateOptions, probe: FsProbe, runner: Process
     extendEnv: false,
     env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' },
   });
-  const result = await child;
+  const result = await child.done;
   return result.exitCode ?? 1;
 }

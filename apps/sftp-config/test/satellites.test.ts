@@ -251,3 +251,52 @@ describe('chroot lint and reload', () => {
     expect(metrics).toMatch(/sftp_sessions\{user="editor"[^}]*\} 0/);
   });
 });
+
+/** The value of sftp_bytes_total for a user and direction (0 when the series does not exist). */
+function bytesOf(metrics: string, user: string, direction: 'read' | 'written'): number {
+  const m = metrics.match(new RegExp(`^sftp_bytes_total\\{(?=[^}]*user="${user}")(?=[^}]*direction="${direction}")[^}]*\\} (\\d+)$`, 'm'));
+  return m ? Number(m[1]) : 0;
+}
+
+describe('bytes per user (internal-sftp log through <chroot>/dev/log)', () => {
+  it('counts an sftp upload and download for that user only, in a chroot shared with another user', async () => {
+    // The listener's socket, in a dev folder that keeps OpenSSH's chroot rules.
+    const dev = join(f.datastore, 'shared', 'dev');
+    await waitFor(() => existsSync(join(dev, 'log')), { timeoutMs: 10_000, what: 'the syslog socket in the chroot' });
+    expect(statSync(join(dev, 'log')).isSocket()).toBe(true);
+    expect(statSync(dev)).toMatchObject({ uid: 0 });
+    expect(statSync(dev).mode & 0o022).toBe(0);
+
+    const before = await f.app.metrics();
+    const size = 345_678;
+    const upload = join(local, 'bytes-up.bin');
+    writeFileSync(upload, Buffer.alloc(size, 3));
+    const put = await sftp('editor', `put ${upload} docs/bytes.bin\n`);
+    expect(put, put.stderr).toMatchObject({ code: 0 });
+    const get = await sftp('editor', `get docs/bytes.bin ${join(local, 'bytes-down.bin')}\n`);
+    expect(get, get.stderr).toMatchObject({ code: 0 });
+    expect(readFileSync(join(local, 'bytes-down.bin')).equals(readFileSync(upload))).toBe(true);
+
+    await waitFor(
+      async () => {
+        const m = await f.app.metrics();
+        return (
+          bytesOf(m, 'editor', 'written') - bytesOf(before, 'editor', 'written') >= size &&
+          bytesOf(m, 'editor', 'read') - bytesOf(before, 'editor', 'read') >= size
+        );
+      },
+      { timeoutMs: 10_000, what: `editor's bytes in /metrics\n${f.app.proc.output.slice(-3000)}` },
+    );
+    const after = await f.app.metrics();
+    // reader shares the chroot (it read notes.txt earlier): the editor's transfers are not its.
+    for (const user of ['reader', 'broken', 'newbie', 'sat', 'viewer']) {
+      for (const direction of ['read', 'written'] as const)
+        expect(bytesOf(after, user, direction), `${user} ${direction}`).toBe(bytesOf(before, user, direction));
+    }
+    expect(bytesOf(after, 'reader', 'read')).toBeGreaterThan(0);
+    expect(after).not.toMatch(/^sftp_bytes_total\{[^}]*user="(reader|sat|viewer|other)"[^}]*direction="written"/m);
+    expect(after).not.toMatch(/^sftp_bytes_total\{[^}]*user="(sat|viewer|other)"/m);
+    // The dev folder did not upset the chroot lint.
+    expect(after).toMatch(/^sftp_users_disabled\{[^}]*\} 0$/m);
+  });
+});

@@ -1,4 +1,4 @@
-import { type Logger, type ProcessRunner, RuntimeError } from '@homelab/core';
+import { type Child, type Logger, type ProcessRunner, RuntimeError } from '@homelab/core';
 import type { EnvConfig, ServerConfig } from './config.js';
 import type { WgTools } from './wg-tools.js';
 
@@ -27,7 +27,7 @@ export interface WgInterface {
 export function wgInterface(deps: { env: EnvConfig; server: ServerConfig; runner: ProcessRunner; tools: WgTools; log: Logger }) {
   const { env, server, runner, tools, log } = deps;
   const ifname = server.interface;
-  let child: ReturnType<ProcessRunner['start']> | undefined;
+  let child: Child | undefined;
   let impl: Implementation | undefined;
 
   const tryKernel = async (): Promise<boolean> => {
@@ -51,10 +51,7 @@ export function wgInterface(deps: { env: EnvConfig; server: ServerConfig; runner
     };
     started.stdout?.on('data', keep);
     started.stderr?.on('data', keep);
-    started.then(
-      (r) => log.warn({ exitCode: r.exitCode, signal: r.signal }, 'wireguard-go exited'),
-      (e) => log.warn({ err: e }, 'wireguard-go exited'),
-    );
+    void started.done.then((r) => log.warn({ exitCode: r.exitCode, signal: r.signal, error: r.startError }, 'wireguard-go exited'));
     // wireguard-go makes the link, then its control socket: wait until `wg` can talk to it.
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -66,7 +63,7 @@ export function wgInterface(deps: { env: EnvConfig; server: ServerConfig; runner
           /* the control socket is not there yet */
         }
       }
-      if (Date.now() > deadline || started.exitCode !== null)
+      if (Date.now() > deadline || !started.running)
         throw new RuntimeError(
           `wireguard-go did not create ${ifname} (is /dev/net/tun there, and CAP_NET_ADMIN?): ${withoutBanner(stderr) || '(no output)'}`,
           'WG_CREATE',
@@ -97,7 +94,7 @@ export function wgInterface(deps: { env: EnvConfig; server: ServerConfig; runner
       if (await tools.linkExists(ifname).catch(() => false))
         await runner.run('ip', ['link', 'del', 'dev', ifname], { timeoutMs: 10_000, okExitCodes: [1, 2] });
       child?.kill('SIGTERM');
-      await child?.catch(() => {});
+      await child?.done;
       child = undefined;
     },
     implementation: () => impl,

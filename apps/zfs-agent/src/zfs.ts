@@ -166,24 +166,23 @@ export class Zfs {
     send.stdout?.pipe(receive.stdin as NodeJS.WritableStream);
     // A receive that dies leaves send writing into a closed pipe: end it instead of waiting.
     receive.stdin?.on('error', () => {});
-    const receiveResult = await receive;
+    const receiveResult = await receive.done;
     if (receiveResult.failed) send.kill('SIGTERM');
-    const sendResult = await send;
+    const sendResult = await send.done;
     const durationMs = Math.round(performance.now() - started);
     for (const [args, result] of [
       [receiveArgs, receiveResult],
       [sendArgs, sendResult],
     ] as const) {
       if (!result.failed) continue;
-      const stderr = String(result.stderr ?? '');
       const error = new ExecError({
         command: `${this.bin} ${args[0]}`,
         args,
         exitCode: result.exitCode,
         signal: result.signal,
-        timedOut: result.timedOut === true,
-        aborted: result.isCanceled === true,
-        stderr,
+        timedOut: result.timedOut,
+        aborted: result.aborted,
+        stderr: result.stderr || (result.startError ?? ''),
         durationMs,
       });
       throw explainZfsError(error);

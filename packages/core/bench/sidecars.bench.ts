@@ -29,7 +29,6 @@ for (const d of [
   'edge',
   'stats',
   'sftp/run',
-  'web/storage',
   'wg/peers',
   'wg/state',
   'lab',
@@ -43,13 +42,18 @@ writeFileSync(path('edge', 'access.log'), '');
 writeFileSync(path('edge', 'edge-guard.yaml'), `log: ${path('edge', 'access.log')}\nstate_dir: ${path('edge', 'state')}\n`);
 writeFileSync(path('stats', 'access.log'), '');
 writeFileSync(path('sftp', 'users.yaml'), 'users: []\n');
-writeFileSync(path('web', 'web.yaml'), `datastore: ${path('web', 'storage')}\n`);
-writeFileSync(path('web', 'admin.hash'), `$2b$10$${'b'.repeat(53)}\n`);
-writeFileSync(path('web', 'secret.key'), 'benchKey12345678');
 // wireguard-go's control socket lives in /run/wireguard, shared by every namespace: a unique name per run.
 const wgIf = `wgb${process.pid % 100000}`;
 writeFileSync(path('wg', 'wg-agent.yaml'), `interface: ${wgIf}\nlisten_port: 51820\naddress: 10.200.0.1/24\nendpoint: 192.0.2.1:51820\n`);
 writeFileSync(path('wg', 'peers', 'peers.yaml'), 'peers: []\n');
+mkdirSync(path('filestash', 'storage'), { recursive: true });
+mkdirSync(path('filestash', 'backup'));
+writeFileSync(
+  path('filestash', 'web.yaml'),
+  `name: bench\ndatastore: ${path('filestash', 'storage')}\nbackup_pool: [${path('filestash', 'backup')}]\n`,
+);
+writeFileSync(path('filestash', 'admin.hash'), '$2b$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234\n', { mode: 0o600 });
+writeFileSync(path('filestash', 'secret.key'), 'k3yK3yk3yK3yk3y0', { mode: 0o600 });
 writeFileSync(path('lab', 'lab.yaml'), readFileSync(join(root, 'lab', 'lab.yaml')));
 
 interface Sidecar {
@@ -107,17 +111,6 @@ const sidecars: Record<string, Sidecar> = {
     },
     note: 'sshd not started',
   },
-  'filestash-config': {
-    env: {
-      FILESTASH_CONFIG: path('web', 'web.yaml'),
-      FILESTASH_CONFIG_OUT: path('web', 'state', 'config.json'),
-      FILESTASH_ADMIN_HASH_FILE: path('web', 'admin.hash'),
-      FILESTASH_SECRET_KEY_FILE: path('web', 'secret.key'),
-      // filestash is not here (no download); the sidecar is measured rendering and checking only.
-      FILESTASH_RUN: 'false',
-    },
-    note: 'filestash not here',
-  },
   'wg-agent': {
     env: {
       WG_CONFIG: path('wg', 'wg-agent.yaml'),
@@ -128,6 +121,29 @@ const sidecars: Record<string, Sidecar> = {
     // It makes a real interface (wireguard-go, its own process) and its nftables table: in a fresh netns.
     wrap: ['unshare', '--net'],
     note: 'own netns, wireguard-go',
+  },
+  'filestash-config': {
+    env: {
+      FILESTASH_CONFIG: path('filestash', 'web.yaml'),
+      FILESTASH_CONFIG_OUT: path('filestash', 'out', 'config.json'),
+      FILESTASH_ADMIN_HASH_FILE: path('filestash', 'admin.hash'),
+      FILESTASH_SECRET_KEY_FILE: path('filestash', 'secret.key'),
+      // The filestash server is a program of its own; the sidecar is measured rendering and checking mounts.
+      FILESTASH_RUN: 'false',
+    },
+    // Shares are served read-only only from a read-only mount: the datastore bound read-only in a
+    // mount namespace of its own (sh execs node, so the pid measured is node's).
+    wrap: [
+      'unshare',
+      '-m',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      `mount --bind ${path('filestash', 'storage')} ${path('filestash', 'storage')} && mount -o remount,bind,ro ${path('filestash', 'storage')} ${path('filestash', 'storage')} && exec "$@"`,
+      'filestash-config',
+    ],
+    note: 'own mount ns, filestash not started',
   },
   labctl: {
     env: {},

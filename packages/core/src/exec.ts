@@ -1,4 +1,5 @@
-import type { Options, ResultPromise } from 'execa';
+import type { Readable, Writable } from 'node:stream';
+import type { Options, Result, ResultPromise } from 'execa';
 import { ExecError } from './errors.js';
 import type { Logger } from './logger.js';
 import { watchProcessGroup } from './process-group.js';
@@ -43,9 +44,38 @@ export interface Runner {
   run(command: string, args: readonly string[], opts?: RunOptions): Promise<RunResult>;
 }
 
+/** How a started child ended. */
+export interface ChildResult {
+  /** undefined when it was killed by a signal or could not be started. */
+  exitCode: number | undefined;
+  signal: string | undefined;
+  /** A non-zero exit, a signal, the timeout, an abort, or no start at all. */
+  failed: boolean;
+  timedOut: boolean;
+  aborted: boolean;
+  /** Why it could not be started (e.g. ENOENT), when that is the case. */
+  startError: string | undefined;
+  /** What it wrote, when the stream was piped and buffered (empty otherwise). */
+  stderr: string;
+  durationMs: number;
+}
+
+/** A child started by `ProcessRunner.start`: the project's own type, not the exec library's. */
+export interface Child {
+  readonly pid: number | undefined;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** Until it has ended. */
+  readonly running: boolean;
+  /** Resolves (never rejects) when it has ended. */
+  readonly done: Promise<ChildResult>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
 export interface ProcessRunner extends Runner {
-  /** Starts a long-running or streaming child with the same defaults; the caller awaits or pipes it. */
-  start(command: string, args: readonly string[], opts?: RunOptions & StartStdio): ResultPromise;
+  /** Starts a long-running or streaming child with the same defaults; the caller awaits `done` or pipes it. */
+  start(command: string, args: readonly string[], opts?: RunOptions & StartStdio): Child;
 }
 
 export interface StartStdio {
@@ -105,7 +135,7 @@ export function createRunner(opts: { log: Logger }): ProcessRunner {
     start(command, args, o = {}) {
       if (o.processGroup) throw new TypeError('processGroup is an option of run(), not start()');
       log[o.logLevel ?? 'debug']({ command, args: shownArgs(args, o.secretArgs), ...o.logContext }, 'process start');
-      return execa(command, args, execaOptions(o));
+      return asChild(execa(command, args, execaOptions(o)), performance.now());
     },
 
     async run(command, args, o = {}) {
@@ -162,6 +192,44 @@ export function createRunner(opts: { log: Logger }): ProcessRunner {
         'process failed',
       );
       throw error;
+    },
+  };
+}
+
+/** execa's subprocess as the project's Child (its promise never rejects: `reject: false`). */
+function asChild(subprocess: ResultPromise, started: number): Child {
+  let running = true;
+  const settle = (result: Result): ChildResult => {
+    running = false;
+    const notStarted = result.exitCode === undefined && !result.signal;
+    return {
+      exitCode: result.exitCode,
+      signal: result.signal,
+      failed: result.failed === true,
+      timedOut: result.timedOut === true,
+      aborted: result.isCanceled === true,
+      startError: notStarted ? result.originalMessage || result.shortMessage || 'could not be started' : undefined,
+      stderr:
+        typeof result.stderr === 'string'
+          ? result.stderr
+          : result.stderr instanceof Uint8Array
+            ? Buffer.from(result.stderr).toString('utf8')
+            : '',
+      durationMs: Math.round(performance.now() - started),
+    };
+  };
+  const done = subprocess.then(settle, (error: Result) => settle(error));
+  return {
+    pid: subprocess.pid,
+    stdin: subprocess.stdin,
+    stdout: subprocess.stdout,
+    stderr: subprocess.stderr,
+    get running() {
+      return running;
+    },
+    done,
+    kill: (signal) => {
+      subprocess.kill(signal);
     },
   };
 }

@@ -3,4 +3,5 @@ export * from './client.js';
 export * from './client-deadlines.js';
 export * from './codec.js';
 export * from './errors.js';
+export * from './list-reply.js';
 export * from './server.js';

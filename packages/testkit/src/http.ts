@@ -1,4 +1,5 @@
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 export interface HttpResponse {
   status: number;
@@ -42,4 +43,22 @@ export function httpRequest(
 function splitHostPort(target: string): [string, number] {
   const index = target.lastIndexOf(':');
   return [target.slice(0, index).replace(/^\[|\]$/g, ''), Number(target.slice(index + 1))];
+}
+
+/** A local webhook receiver on loopback: every POSTed JSON body is kept, with its method and content type. */
+export async function webhook() {
+  const bodies: Record<string, unknown>[] = [];
+  const server = createServer((req, res) => {
+    let data = '';
+    req.on('data', (c) => {
+      data += c;
+    });
+    req.on('end', () => {
+      bodies.push({ method: req.method, contentType: req.headers['content-type'], ...JSON.parse(data) });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook/secret-token`;
+  return { url, bodies, close: () => new Promise((r) => server.close(r)) };
 }

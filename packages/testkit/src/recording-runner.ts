@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { ExecError, type ProcessRunner, type RunOptions, type RunResult } from '@homelab/core';
+import { type Child, ExecError, type ProcessRunner, type RunOptions, type RunResult } from '@homelab/core';
 
 export interface RecordedCall {
   command: string;
@@ -40,16 +40,25 @@ export function recordingRunner(
       const handler = handlers.find((h) => h.match(args));
       const partial = typeof handler?.result === 'function' ? handler.result() : (handler?.result ?? {});
       const exitCode = partial.exitCode ?? 0;
-      const done = Promise.resolve({
-        failed: exitCode !== 0,
-        exitCode,
-        stderr: partial.stderr ?? '',
-        stdout: '',
-        signal: undefined,
-        timedOut: false,
-        isCanceled: false,
-      });
-      return Object.assign(done, { stdout: new PassThrough(), stdin: new PassThrough(), kill: () => true }) as never;
+      const child: Child = {
+        pid: undefined,
+        stdin: new PassThrough(),
+        stdout: new PassThrough(),
+        stderr: new PassThrough(),
+        running: false,
+        done: Promise.resolve({
+          exitCode,
+          signal: undefined,
+          failed: exitCode !== 0,
+          timedOut: false,
+          aborted: false,
+          startError: undefined,
+          stderr: partial.stderr ?? '',
+          durationMs: 1,
+        }),
+        kill: () => {},
+      };
+      return child;
     },
   };
   return { runner, calls };

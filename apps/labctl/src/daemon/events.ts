@@ -47,9 +47,6 @@ export function followEvents(runner: ProcessRunner, onEvent: (e: ContainerEvent)
     const event = parseEvent(line);
     if (event) onEvent(event);
   });
-  const ended = Promise.resolve(child).then(
-    () => undefined,
-    () => undefined,
-  );
+  const ended = child.done.then(() => undefined);
   return { ended, stop: () => controller.abort() };
 }

@@ -19,14 +19,3 @@ export function parseLogLine(line: string): LogEvent | undefined {
   if (STOPPING.test(line)) return { kind: 'server-stop' };
   return undefined;
 }
-
-/** Pure: the players in vanilla's `list` reply ("There are N of a max of M players online: a, b"), or undefined if it is not one. */
-export function parseListReply(reply: string): string[] | undefined {
-  const match = /^There are (\d+) of a max of \d+ players online:(.*)$/s.exec(reply.trim());
-  if (!match) return undefined;
-  const names = (match[2] ?? '')
-    .split(',')
-    .map((n) => n.trim())
-    .filter((n) => /^[A-Za-z0-9_]{1,16}$/.test(n));
-  return Number(match[1]) === 0 ? [] : names;
-}

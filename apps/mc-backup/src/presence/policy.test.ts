@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseListReply, parseLogLine } from './log-events.js';
+import { parseLogLine } from './log-events.js';
 import { applyEvent, nextPresenceBackup, type Presence, type RunTimes, scheduledDecision } from './policy.js';
 
 const H = 3_600_000;
@@ -94,11 +94,5 @@ describe('presence from the log and list', () => {
     ['[12:00:01] [Server thread/INFO]: Steve lost connection: Disconnected', undefined],
   ])('%s', (line, event) => {
     expect(parseLogLine(line)).toEqual(event);
-  });
-
-  it('reads the list reply as vanilla words it', () => {
-    expect(parseListReply('There are 2 of a max of 20 players online: Alex, Steve')).toEqual(['Alex', 'Steve']);
-    expect(parseListReply('There are 0 of a max of 20 players online: ')).toEqual([]);
-    expect(parseListReply('rcon-bridge: error: not connected')).toBeUndefined();
   });
 });

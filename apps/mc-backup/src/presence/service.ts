@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { type Clock, errorMessage, type Logger } from '@homelab/core';
+import { parseListReply } from '@homelab/rcon';
 import type { RconConnector } from '../ports.js';
 import type { BackupState } from '../state.js';
-import { parseListReply, parseLogLine } from './log-events.js';
+import { parseLogLine } from './log-events.js';
 import { followLog } from './log-follower.js';
 import {
   applyEvent,

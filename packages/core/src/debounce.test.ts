@@ -1,29 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import {
-  backoffMs,
-  decide,
-  finishRender,
-  initialSchedule,
-  needsInitialRender,
-  recordChanges,
-  type ScheduleSettings,
-  startRender,
-} from './schedule.js';
+import { backoffMs, type DebounceSettings, decide, finishRun, initialDebounce, recordChanges, startRun } from './debounce.js';
 
-const settings: ScheduleSettings = { debounceMs: 10, maxWaitMs: 100, retryMinMs: 30, retryMaxMs: 1000 };
+const settings: DebounceSettings = { debounceMs: 10, maxWaitMs: 100, retryMinMs: 30, retryMaxMs: 1000 };
 
 interface Scenario {
   changes: number[];
   renderMs: number;
-  renderAtStart?: boolean;
+  runAtStart?: boolean;
   /** Result of each render in order; missing entries succeed. */
   results?: boolean[];
 }
 
 /** Discrete-event simulation of the policy: returns when each render started. */
-function simulate(scenario: Scenario, s: ScheduleSettings = settings): number[] {
+function simulate(scenario: Scenario, s: DebounceSettings = settings): number[] {
   const changes = [...scenario.changes].sort((a, b) => a - b);
-  let state = initialSchedule({ now: 0, renderAtStart: scenario.renderAtStart ?? false });
+  let state = initialDebounce({ now: 0, runAtStart: scenario.runAtStart ?? false });
   let t = 0;
   let next = 0;
   let running: { end: number; ok: boolean } | undefined;
@@ -31,12 +22,12 @@ function simulate(scenario: Scenario, s: ScheduleSettings = settings): number[] 
   for (let guard = 0; guard < 100_000; guard++) {
     while (next < changes.length && (changes[next] as number) <= t) state = recordChanges(state, changes[next++] as number);
     if (running && running.end <= t) {
-      state = finishRender(state, t, running.ok, s);
+      state = finishRun(state, t, running.ok, s);
       running = undefined;
     }
     const decision = decide(state, t, s);
-    if (decision.kind === 'render') {
-      state = startRender(state, t);
+    if (decision.kind === 'run') {
+      state = startRun(state, t);
       running = { end: t + scenario.renderMs, ok: scenario.results?.[starts.length] ?? true };
       starts.push(t);
       continue;
@@ -58,8 +49,8 @@ describe('render schedule (debounce 10, max wait 100, retry 30 doubling)', () =>
     ['one change renders after the quiet period', { changes: [0], renderMs: 5 }, [10]],
     ['a burst renders once, debounce after its last change', { changes: every(1, 0, 50), renderMs: 5 }, [60]],
     ['nothing changes, nothing renders', { changes: [], renderMs: 5 }, []],
-    ['a stale map renders at start without waiting', { changes: [], renderMs: 5, renderAtStart: true }, [0]],
-    ['start render, then a later change debounces normally', { changes: [30], renderMs: 5, renderAtStart: true }, [0, 40]],
+    ['a stale map renders at start without waiting', { changes: [], renderMs: 5, runAtStart: true }, [0]],
+    ['start render, then a later change debounces normally', { changes: [30], renderMs: 5, runAtStart: true }, [0, 40]],
     ['a world that never goes quiet renders at max wait', { changes: every(5, 0, 250), renderMs: 1 }, [100, 205, 260]],
     ['changes during a render cause exactly one follow-up', { changes: [0, ...every(5, 20, 55)], renderMs: 50 }, [10, 65]],
     ['a follow-up whose quiet passed during the render starts at once', { changes: [0, 20], renderMs: 50 }, [10, 60]],
@@ -69,7 +60,7 @@ describe('render schedule (debounce 10, max wait 100, retry 30 doubling)', () =>
     ['backoff doubles per consecutive failure', { changes: [0], renderMs: 5, results: [false, false, false] }, [10, 45, 110, 235]],
     ['changes during a failed render join the retry', { changes: [0, 12], renderMs: 5, results: [false] }, [10, 45]],
     ['after a failure, fresh changes still wait for quiet', { changes: [0, 40, 44], renderMs: 5, results: [false] }, [10, 54]],
-    ['a failed start render is retried', { changes: [], renderMs: 5, renderAtStart: true, results: [false] }, [0, 35]],
+    ['a failed start render is retried', { changes: [], renderMs: 5, runAtStart: true, results: [false] }, [0, 35]],
   ])('%s', (_name, scenario, expected) => {
     expect(simulate(scenario)).toEqual(expected);
   });
@@ -83,15 +74,15 @@ describe('render schedule (debounce 10, max wait 100, retry 30 doubling)', () =>
 
 describe('decide', () => {
   it.each<[string, () => ReturnType<typeof decide>, ReturnType<typeof decide>]>([
-    ['idle without changes', () => decide(initialSchedule({ now: 0, renderAtStart: false }), 5, settings), { kind: 'idle' }],
+    ['idle without changes', () => decide(initialDebounce({ now: 0, runAtStart: false }), 5, settings), { kind: 'idle' }],
     [
       'waits for the quiet period',
-      () => decide(recordChanges(initialSchedule({ now: 0, renderAtStart: false }), 3), 5, settings),
+      () => decide(recordChanges(initialDebounce({ now: 0, runAtStart: false }), 3), 5, settings),
       { kind: 'wait', until: 13 },
     ],
     [
       'busy while rendering, even with new changes',
-      () => decide(recordChanges(startRender(recordChanges(initialSchedule({ now: 0, renderAtStart: false }), 0), 10), 11), 500, settings),
+      () => decide(recordChanges(startRun(recordChanges(initialDebounce({ now: 0, runAtStart: false }), 0), 10), 11), 500, settings),
       { kind: 'busy' },
     ],
   ])('%s', (_name, run, expected) => {
@@ -110,18 +101,5 @@ describe('backoffMs', () => {
     [500, 1000],
   ])('failure %i waits %i ms', (failures, expected) => {
     expect(backoffMs(failures, settings)).toBe(expected);
-  });
-});
-
-describe('needsInitialRender', () => {
-  it.each([
-    ['no published map', undefined, 100, true],
-    ['no published map, empty world', undefined, undefined, true],
-    ['map older than the world', 100, 101, true],
-    ['map as new as the world', 100, 100, false],
-    ['map newer than the world', 100, 50, false],
-    ['world without inputs', 100, undefined, false],
-  ])('%s', (_name, publishedSourceTime, newestInputTime, expected) => {
-    expect(needsInitialRender({ publishedSourceTime, newestInputTime })).toBe(expected);
   });
 });

@@ -1,7 +1,8 @@
-import { ManualClock, silentLogger } from '@homelab/core';
 import { describe, expect, it } from 'vitest';
-import { initialSchedule } from './schedule.js';
-import { RenderScheduler } from './scheduler.js';
+import { ManualClock } from './clock.js';
+import { initialDebounce } from './debounce.js';
+import { DebouncedJob } from './debounced-job.js';
+import { silentLogger } from './logger.js';
 
 const settings = { debounceMs: 10, maxWaitMs: 100, retryMinMs: 30, retryMaxMs: 1000 };
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -19,14 +20,14 @@ function recordingRender() {
   return { starts, pending, render };
 }
 
-async function scheduler(renderAtStart = false) {
+async function scheduler(runAtStart = false) {
   const clock = new ManualClock(0);
   const fake = recordingRender();
-  const sched = new RenderScheduler({
+  const sched = new DebouncedJob({
     clock,
     settings,
-    initial: initialSchedule({ now: 0, renderAtStart }),
-    render: fake.render,
+    initial: initialDebounce({ now: 0, runAtStart }),
+    run: fake.render,
     log: silentLogger(),
   });
   sched.start();
@@ -38,7 +39,7 @@ async function scheduler(renderAtStart = false) {
   return { clock, fake, sched, advance };
 }
 
-describe('RenderScheduler (the effectful shell, on a manual clock)', () => {
+describe('DebouncedJob (the effectful shell, on a manual clock)', () => {
   it('sleeps through the debounce, renders once, then runs exactly one follow-up', async () => {
     const { fake, sched, advance } = await scheduler();
     sched.notifyChanges();
@@ -49,7 +50,7 @@ describe('RenderScheduler (the effectful shell, on a manual clock)', () => {
     expect(fake.starts).toEqual([]);
     await advance(1);
     expect(fake.starts).toEqual([19]);
-    expect(sched.snapshot()).toMatchObject({ rendering: true, pendingChanges: 0 });
+    expect(sched.snapshot()).toMatchObject({ running: true, pendingChanges: 0 });
 
     sched.notifyChanges(); // during the render
     sched.notifyChanges();
@@ -68,26 +69,26 @@ describe('RenderScheduler (the effectful shell, on a manual clock)', () => {
 
   it('renders at once when asked at start, and retries a failure after the backoff', async () => {
     const { fake, sched, advance } = await scheduler();
-    sched.requestRender();
+    sched.requestRun();
     await flush();
     expect(fake.starts).toEqual([0]);
     fake.pending[0]?.finish(false);
     await flush();
     await flush();
-    expect(sched.snapshot()).toMatchObject({ failures: 1, nextRenderAt: 30 });
+    expect(sched.snapshot()).toMatchObject({ failures: 1, nextRunAt: 30 });
     await advance(29);
     expect(fake.starts).toEqual([0]);
     await advance(1);
     expect(fake.starts).toEqual([0, 30]);
     fake.pending[1]?.finish(true);
     await flush();
-    expect(sched.snapshot()).toMatchObject({ failures: 0, nextRenderAt: undefined });
+    expect(sched.snapshot()).toMatchObject({ failures: 0, nextRunAt: undefined });
     await sched.stop();
   });
 
   it('stop aborts a running render', async () => {
     const { fake, sched } = await scheduler();
-    sched.requestRender();
+    sched.requestRun();
     await flush();
     const signal = fake.pending[0]?.signal;
     await sched.stop();

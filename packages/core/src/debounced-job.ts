@@ -1,37 +1,48 @@
-import type { Clock, Logger } from '@homelab/core';
+import type { Clock } from './clock.js';
 import {
+  type DebounceSettings,
+  type DebounceState,
   type Decision,
   decide,
   dueAt,
-  finishRender,
+  finishRun,
   recordChanges,
   requestImmediate,
-  type ScheduleSettings,
-  type ScheduleState,
-  startRender,
-} from './schedule.js';
+  startRun,
+} from './debounce.js';
+import type { Logger } from './logger.js';
 
-/** One render attempt; throws when it failed. */
-export type RenderJob = (info: { startedAt: number; signal: AbortSignal }) => Promise<void>;
+/** One run of the job; throws when it failed (the batch is kept and retried after a backoff). */
+export type DebouncedTask = (info: { startedAt: number; signal: AbortSignal }) => Promise<void>;
 
-export interface SchedulerSnapshot {
-  rendering: boolean;
+export interface DebouncedJobSnapshot {
+  running: boolean;
   pendingChanges: number;
-  nextRenderAt: number | undefined;
+  nextRunAt: number | undefined;
   failures: number;
 }
 
 /**
- * The effectful shell around the pure schedule: keeps the state, sleeps on the injected clock
- * until the next decision, and runs one render at a time.
+ * The effectful shell around the pure debounce (debounce.ts): keeps the state, sleeps on the
+ * injected clock until the next decision, and runs the task one at a time. `name` words the logs
+ * ("render failed", "render will be retried").
  */
-export class RenderScheduler {
-  private state: ScheduleState;
+export class DebouncedJob {
+  private state: DebounceState;
   private readonly stopController = new AbortController();
   private wake: (() => void) | undefined;
   private loopDone: Promise<void> | undefined;
 
-  constructor(private readonly opts: { clock: Clock; settings: ScheduleSettings; initial: ScheduleState; render: RenderJob; log: Logger }) {
+  constructor(
+    private readonly opts: {
+      clock: Clock;
+      settings: DebounceSettings;
+      initial: DebounceState;
+      run: DebouncedTask;
+      log: Logger;
+      name?: string;
+    },
+  ) {
     this.state = opts.initial;
   }
 
@@ -42,18 +53,18 @@ export class RenderScheduler {
     if (wasIdle) this.wake?.();
   }
 
-  /** Renders as soon as no render runs (and no backoff holds), without waiting for quiet. */
-  requestRender(): void {
+  /** Runs as soon as no run is in flight (and no backoff holds), without waiting for quiet. */
+  requestRun(): void {
     this.state = requestImmediate(this.state, this.opts.clock.now());
     // The due time moves earlier: whatever the loop sleeps on, it has to decide again.
     if (this.state.inFlight === undefined) this.wake?.();
   }
 
-  snapshot(): SchedulerSnapshot {
+  snapshot(): DebouncedJobSnapshot {
     return {
-      rendering: this.state.inFlight !== undefined,
+      running: this.state.inFlight !== undefined,
       pendingChanges: this.state.pending?.count ?? 0,
-      nextRenderAt: dueAt(this.state, this.opts.settings),
+      nextRunAt: dueAt(this.state, this.opts.settings),
       failures: this.state.failures,
     };
   }
@@ -62,7 +73,7 @@ export class RenderScheduler {
     this.loopDone ??= this.loop();
   }
 
-  /** Aborts a running render (its process is killed) and ends the loop. */
+  /** Aborts a run in flight (its signal aborts) and ends the loop. */
   async stop(): Promise<void> {
     this.stopController.abort(new Error('stopping'));
     this.wake?.();
@@ -75,19 +86,22 @@ export class RenderScheduler {
     while (!signal.aborted) {
       const now = clock.now();
       const decision: Decision = decide(this.state, now, settings);
-      if (decision.kind === 'render') {
-        this.state = startRender(this.state, now);
+      if (decision.kind === 'run') {
+        this.state = startRun(this.state, now);
         let ok = false;
         try {
-          await this.opts.render({ startedAt: now, signal });
+          await this.opts.run({ startedAt: now, signal });
           ok = true;
         } catch (error) {
           if (signal.aborted) return;
-          log.debug({ err: error }, 'render attempt failed');
+          log.debug({ err: error }, `${this.opts.name ?? 'run'} failed`);
         }
-        this.state = finishRender(this.state, clock.now(), ok, settings);
+        this.state = finishRun(this.state, clock.now(), ok, settings);
         if (!ok)
-          log.info({ failures: this.state.failures, retryAt: new Date(this.state.retryAt ?? 0).toISOString() }, 'render will be retried');
+          log.info(
+            { failures: this.state.failures, retryAt: new Date(this.state.retryAt ?? 0).toISOString() },
+            `${this.opts.name ?? 'run'} will be retried`,
+          );
         continue;
       }
       await this.sleep(decision.kind === 'wait' ? decision.until - now : undefined, signal);
