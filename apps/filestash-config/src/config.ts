@@ -1,28 +1,19 @@
-import { commonEnvShape, configValues, duration, type EnvDoc, type SidecarEnv } from '@homelab/core';
-import * as z from 'zod';
 import {
-  BCRYPT_HASH,
   checkAbsolutePath,
-  checkListenAddress,
+  checkedString,
   checkRelativePath,
+  commonEnvShape,
+  configValues,
+  duration,
+  type EnvDoc,
   isWithin,
-  SECRET_KEY,
-  SHARE_NAME,
-  sharePath,
-  UI_NAME,
-} from './grammar.js';
+  type SidecarEnv,
+} from '@homelab/core';
+import * as z from 'zod';
+import { BCRYPT_HASH, checkListenAddress, SECRET_KEY, SHARE_NAME, sharePath, UI_NAME } from './grammar.js';
 
-const absPath = () =>
-  z.string().superRefine((v, ctx) => {
-    const problem = checkAbsolutePath(v);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
-
-const relPath = () =>
-  z.string().superRefine((v, ctx) => {
-    const problem = checkRelativePath(v);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+const absPath = () => checkedString(checkAbsolutePath);
+const relPath = () => checkedString((v) => checkRelativePath(v, 'the datastore'));
 
 export const envSchema = z.object({
   ...commonEnvShape,

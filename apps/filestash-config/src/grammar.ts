@@ -15,37 +15,6 @@ export const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{5
 /** filestash's own pattern for `general.secret_key`: 16 letters or digits. */
 export const SECRET_KEY = /^[A-Za-z0-9]{16}$/;
 
-/** One path component: no dot-only names, no spaces, quotes, backslashes or control characters. */
-const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._@+-]{0,254}$/;
-
-/** An absolute, normalised path of safe components: no `.`/`..`, no `//`, no trailing `/`. */
-export function checkAbsolutePath(path: string): string | undefined {
-  if (path === '/') return undefined;
-  if (!path.startsWith('/')) return 'expected an absolute path';
-  if (path.endsWith('/')) return 'expected no trailing /';
-  for (const segment of path.slice(1).split('/')) {
-    if (!SEGMENT.test(segment)) return `bad path component "${segment.slice(0, 40)}" (letters, digits, ._@+- only; no . or ..)`;
-  }
-  return undefined;
-}
-
-/** A path relative to the datastore (`""` is the datastore itself): safe components, no `..`. */
-export function checkRelativePath(path: string): string | undefined {
-  if (path === '') return undefined;
-  if (path.startsWith('/')) return 'expected a path relative to the datastore';
-  if (path.endsWith('/')) return 'expected no trailing /';
-  for (const segment of path.split('/')) {
-    if (!SEGMENT.test(segment)) return `bad path component "${segment.slice(0, 40)}" (letters, digits, ._@+- only; no . or ..)`;
-  }
-  return undefined;
-}
-
-/** True when `inner` is `outer` or below it (both absolute and normalised). */
-export function isWithin(inner: string, outer: string): boolean {
-  if (outer === '/') return true;
-  return inner === outer || inner.startsWith(`${outer}/`);
-}
-
 /** `datastore` joined with a relative share path (both already checked). */
 export function sharePath(datastore: string, rel: string): string {
   if (rel === '') return datastore;

@@ -1,4 +1,4 @@
-import { isWithin } from './grammar.js';
+import { isWithin } from '@homelab/core';
 
 export interface MountEntry {
   mountPoint: string;

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { errorMessage, parseYamlConfig, writeFileAtomic } from '@homelab/core';
+import { errorMessage, isWithin, parseYamlConfig, writeFileAtomic } from '@homelab/core';
 import { type FilestashEnv, type Share, type SharesFile, sharesFileSchema } from './config.js';
-import { isWithin, sharePath } from './grammar.js';
+import { sharePath } from './grammar.js';
 import { type MountEntry, mountOf, parseMountinfo } from './mounts.js';
 import { renderFilestashConfig } from './render-config.js';
 

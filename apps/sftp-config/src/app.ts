@@ -1,6 +1,6 @@
 import { watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { errorMessage, type ServiceDeps, type SidecarService } from '@homelab/core';
+import { DebouncedJob, type DebounceSettings, errorMessage, initialDebounce, type ServiceDeps, type SidecarService } from '@homelab/core';
 import { userArea } from './chroot-lint.js';
 import { chrootLogListeners } from './chroot-log.js';
 import type { SftpEnv } from './config.js';
@@ -15,7 +15,7 @@ import { ensureHostKey, superviseSshd } from './sshd-supervisor.js';
  * its user). A YAML that stops validating keeps the last good render in place.
  */
 export function build(deps: ServiceDeps<SftpEnv>): SidecarService {
-  const { config: env, log, runner, lifecycle, registry } = deps;
+  const { config: env, log, runner, lifecycle, registry, clock } = deps;
   // At start a bad YAML is a ConfigError: exit 2 with one line naming the key.
   let file = loadUsersFile(env.SFTP_CONFIG);
   const metrics = createSftpMetrics(registry);
@@ -65,19 +65,24 @@ export function build(deps: ServiceDeps<SftpEnv>): SidecarService {
     }
   };
 
-  let timer: NodeJS.Timeout | undefined;
-  const changed = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      try {
-        file = loadUsersFile(env.SFTP_CONFIG);
-      } catch (error) {
-        status.lastError = errorMessage(error);
-        log.error({ err: error }, 'users YAML refused; keeping the last good one');
-        return;
-      }
-      void render(true);
-    }, env.SFTP_DEBOUNCE);
+  /** A change (or the relint tick): reload the YAML, then render; one render at a time (the shared job). */
+  const rerender = async () => {
+    try {
+      file = loadUsersFile(env.SFTP_CONFIG);
+    } catch (error) {
+      status.lastError = errorMessage(error);
+      log.error({ err: error }, 'users YAML refused; keeping the last good one');
+      return;
+    }
+    await render(true);
+  };
+  // render() keeps its own errors, so the job never backs off; a steady stream of events still
+  // renders after three quiet periods.
+  const settings: DebounceSettings = {
+    debounceMs: env.SFTP_DEBOUNCE,
+    maxWaitMs: Math.max(1000, env.SFTP_DEBOUNCE * 3),
+    retryMinMs: env.SFTP_DEBOUNCE,
+    retryMaxMs: env.SFTP_DEBOUNCE,
   };
 
   return {
@@ -95,17 +100,24 @@ export function build(deps: ServiceDeps<SftpEnv>): SidecarService {
           onEvent: (event) => metrics.observe(event),
         });
       }
+      const renders = new DebouncedJob({
+        clock,
+        settings,
+        initial: initialDebounce({ now: clock.now(), runAtStart: false }),
+        run: rerender,
+        log,
+        name: 'render',
+      });
+      renders.start();
+      lifecycle.onStop('renders', () => renders.stop());
       // The folder, not the file: editors and ConfigMap-style updates replace the file.
       const name = basename(env.SFTP_CONFIG);
       const watcher = watch(dirname(env.SFTP_CONFIG), (_event, changedName) => {
-        if (changedName === null || changedName === name || changedName.startsWith('..')) changed();
+        if (changedName === null || changedName === name || changedName.startsWith('..')) renders.notifyChanges();
       });
       lifecycle.onStop('config watcher', () => watcher.close());
-      const interval = setInterval(changed, env.SFTP_RELINT_INTERVAL);
-      lifecycle.onStop('relint timer', () => {
-        clearInterval(interval);
-        clearTimeout(timer);
-      });
+      const interval = setInterval(() => renders.notifyChanges(), env.SFTP_RELINT_INTERVAL);
+      lifecycle.onStop('relint timer', () => clearInterval(interval));
     },
     checks: {
       render: () => ({ ok: status.last !== undefined && status.lastError === undefined, detail: status.lastError ?? 'rendered' }),

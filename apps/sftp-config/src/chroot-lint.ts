@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { isWithin } from '@homelab/core';
 import type { SatelliteUser, UsersFile } from './config.js';
-import { isWithin } from './grammar.js';
 
 /** What the lint needs from the filesystem (the real one is in fs-probe.ts; tests pass a table). */
 export interface FsProbe {

@@ -1,18 +1,19 @@
-import { commonEnvShape, configValues, duration, type EnvDoc } from '@homelab/core';
+import {
+  checkAbsolutePath,
+  checkedString,
+  checkRelativePath,
+  commonEnvShape,
+  configValues,
+  duration,
+  type EnvDoc,
+  isWithin,
+} from '@homelab/core';
 import * as z from 'zod';
-import { checkAbsolutePath, checkRelativePath, isWithin, parsePublicKey, RESERVED_USER_NAMES, USER_NAME } from './grammar.js';
+import { parsePublicKey, RESERVED_USER_NAMES, USER_NAME } from './grammar.js';
 
-const absPath = () =>
-  z.string().superRefine((v, ctx) => {
-    const problem = checkAbsolutePath(v);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
-
-const relPath = () =>
-  z.string().superRefine((v, ctx) => {
-    const problem = checkRelativePath(v);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+const absPath = () => checkedString(checkAbsolutePath);
+/** Relative to the datastore; `.` is the datastore itself, as `""` is. */
+const relPath = () => checkedString((v) => (v === '.' ? undefined : checkRelativePath(v, 'the datastore')));
 
 /** The gate command: absolute paths separated by single spaces (e.g. `/usr/bin/node /x/main.js`). */
 const commandLine = () =>

@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util';
 import type { Logger } from '@homelab/core';
 // Only the exec wrapper, not the core's index: this path runs once per rsync login (see main.ts).
 import { createRunner } from '@homelab/core/exec';
+import { checkAbsolutePath } from '@homelab/core/safe-path';
 import { realFsProbe } from './fs-probe.js';
-import { checkAbsolutePath } from './grammar.js';
 import { runGate } from './rsync-gate.js';
 
 export interface GateFlags {

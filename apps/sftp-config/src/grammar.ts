@@ -33,9 +33,6 @@ export const KEY_TYPES = [
   'sk-ecdsa-sha2-nistp256@openssh.com',
 ] as const;
 
-/** One absolute path component: no dot-only names, no spaces or shell/config metacharacters. */
-const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._@+-]{0,254}$/;
-
 export interface ParsedKey {
   type: string;
   base64: string;
@@ -64,32 +61,4 @@ export function parsePublicKey(line: string): ParsedKey | string {
   }
   const comment = rest.join(' ');
   return { type, base64, comment: /^[A-Za-z0-9._@+-]{1,64}$/.test(comment) ? comment : '' };
-}
-
-/** An absolute, normalised path made only of safe segments: no `.`/`..`, no `//`, no trailing `/`. */
-export function checkAbsolutePath(path: string): string | undefined {
-  if (path === '/') return undefined;
-  if (!path.startsWith('/')) return 'expected an absolute path';
-  if (path.endsWith('/')) return 'expected no trailing /';
-  for (const segment of path.slice(1).split('/')) {
-    if (!SEGMENT.test(segment)) return `bad path component "${segment.slice(0, 40)}" (letters, digits, ._@+- only; no . or ..)`;
-  }
-  return undefined;
-}
-
-/** A path relative to the datastore: safe segments joined by `/`, no `..`, not absolute. */
-export function checkRelativePath(path: string): string | undefined {
-  if (path === '' || path === '.') return undefined;
-  if (path.startsWith('/')) return 'expected a path relative to the datastore';
-  if (path.endsWith('/')) return 'expected no trailing /';
-  for (const segment of path.split('/')) {
-    if (!SEGMENT.test(segment)) return `bad path component "${segment.slice(0, 40)}" (letters, digits, ._@+- only; no . or ..)`;
-  }
-  return undefined;
-}
-
-/** True when `inner` is `outer` or below it (both absolute and normalised). */
-export function isWithin(inner: string, outer: string): boolean {
-  if (outer === '/') return true;
-  return inner === outer || inner.startsWith(`${outer}/`);
 }

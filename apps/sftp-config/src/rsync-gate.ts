@@ -1,7 +1,7 @@
 import { isAbsolute, join, relative, sep } from 'node:path';
 import type { ProcessRunner } from '@homelab/core';
+import { isWithin } from '@homelab/core/safe-path';
 import type { FsProbe } from './chroot-lint.js';
-import { isWithin } from './grammar.js';
 import { type Access, parseRsyncCommand } from './rsync-args.js';
 
 /** Longest rsync run the gate allows (Node timers overflow past ~24.8 days). */

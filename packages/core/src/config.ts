@@ -157,3 +157,11 @@ export const configValues = {
       message: 'expected host:port or an absolute unix socket path',
     }),
 };
+
+/** A zod string checked by a grammar (e.g. `checkAbsolutePath`): its problem becomes the key's error. */
+export function checkedString(check: (value: string) => string | undefined) {
+  return z.string().superRefine((value, ctx) => {
+    const problem = check(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}

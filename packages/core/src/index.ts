@@ -13,6 +13,7 @@ export * from './lifecycle.js';
 export * from './lines.js';
 export * from './lock-file.js';
 export * from './logger.js';
+export * from './safe-path.js';
 export * from './service.js';
 export * from './sidecar.js';
 export * from './state-file.js';
