@@ -1,4 +1,4 @@
-import { DebouncedJob, type DebounceSettings, initialDebounce, type ServiceDeps, type SidecarService } from '@homelab/core';
+import { DebouncedJob, initialDebounce, quietPeriod, type ServiceDeps, type SidecarService } from '@homelab/core';
 import { type CgitConfigEnv, targetsFrom } from './config.js';
 import { type FollowingWatcher, followPool } from './follow-pool.js';
 import { superviseLighttpd } from './lighttpd-supervisor.js';
@@ -49,17 +49,10 @@ export function buildCgitConfig(deps: ServiceDeps<CgitConfigEnv>): SidecarServic
     /** 1 when the supervised lighttpd died on its own. */
     exitCode: () => (lighttpd?.failed() ? 1 : undefined),
     async start(): Promise<void> {
-      // A push or a `git config` rewrite settles within the quiet period; a steady stream of
-      // events still renders after three of them. render() keeps its own errors, so no backoff.
-      const settings: DebounceSettings = {
-        debounceMs: opts.debounceMs,
-        maxWaitMs: Math.max(1000, opts.debounceMs * 3),
-        retryMinMs: opts.debounceMs,
-        retryMaxMs: opts.debounceMs,
-      };
+      // A push or a `git config` rewrite settles within the quiet period; render() keeps its own errors.
       const renders = new DebouncedJob({
         clock,
-        settings,
+        settings: quietPeriod(opts.debounceMs),
         initial: initialDebounce({ now: clock.now(), runAtStart: false }),
         run: render,
         log,

@@ -1,7 +1,7 @@
 import { existsSync, statSync, watch } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { basename, dirname } from 'node:path';
-import { errorMessage, type ServiceDeps, type SidecarService } from '@homelab/core';
+import { DebouncedJob, errorMessage, initialDebounce, quietPeriod, type ServiceDeps, type SidecarService } from '@homelab/core';
 import type { FilestashEnv } from './config.js';
 import { foreignInterfaces } from './exposure.js';
 import { superviseFilestash } from './filestash-supervisor.js';
@@ -15,7 +15,7 @@ import { loadSharesFile, type RenderOutcome, renderAll } from './render.js';
  * readiness checks say so.
  */
 export function build(deps: ServiceDeps<FilestashEnv>): SidecarService {
-  const { config: env, log, runner, lifecycle, registry } = deps;
+  const { config: env, log, runner, lifecycle, registry, clock } = deps;
   // At start a bad YAML is a ConfigError: exit 2 with one line naming the key.
   let file = loadSharesFile(env.FILESTASH_CONFIG);
   const metrics = createFilestashMetrics(registry);
@@ -54,19 +54,16 @@ export function build(deps: ServiceDeps<FilestashEnv>): SidecarService {
     }
   };
 
-  let timer: NodeJS.Timeout | undefined;
-  const changed = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      try {
-        file = loadSharesFile(env.FILESTASH_CONFIG);
-      } catch (error) {
-        status.lastError = errorMessage(error);
-        log.error({ err: error }, 'shares YAML refused; keeping the last good one');
-        return;
-      }
-      void render();
-    }, env.FILESTASH_DEBOUNCE);
+  /** A change (or the recheck tick): reload the YAML, then render; one render at a time (the shared job). */
+  const rerender = async () => {
+    try {
+      file = loadSharesFile(env.FILESTASH_CONFIG);
+    } catch (error) {
+      status.lastError = errorMessage(error);
+      log.error({ err: error }, 'shares YAML refused; keeping the last good one');
+      return;
+    }
+    await render();
   };
 
   /** filestash starts on the first good render (a datastore that appears later starts it then). */
@@ -100,6 +97,17 @@ export function build(deps: ServiceDeps<FilestashEnv>): SidecarService {
         );
       }
       await render();
+      const renders = new DebouncedJob({
+        clock,
+        settings: quietPeriod(env.FILESTASH_DEBOUNCE),
+        initial: initialDebounce({ now: clock.now(), runAtStart: false }),
+        run: rerender,
+        log,
+        name: 'render',
+      });
+      renders.start();
+      lifecycle.onStop('renders', () => renders.stop());
+      const changed = () => renders.notifyChanges();
       // The folder, not the file: editors and ConfigMap-style updates replace the file.
       const name = basename(env.FILESTASH_CONFIG);
       const watcher = watch(dirname(env.FILESTASH_CONFIG), (_event, changedName) => {
@@ -110,7 +118,6 @@ export function build(deps: ServiceDeps<FilestashEnv>): SidecarService {
       lifecycle.onStop('config watcher', () => {
         watcher.close();
         clearInterval(interval);
-        clearTimeout(timer);
       });
     },
     checks: {

@@ -1,6 +1,6 @@
 import { watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { DebouncedJob, type DebounceSettings, errorMessage, initialDebounce, type ServiceDeps, type SidecarService } from '@homelab/core';
+import { DebouncedJob, errorMessage, initialDebounce, quietPeriod, type ServiceDeps, type SidecarService } from '@homelab/core';
 import { userArea } from './chroot-lint.js';
 import { chrootLogListeners } from './chroot-log.js';
 import type { SftpEnv } from './config.js';
@@ -76,15 +76,6 @@ export function build(deps: ServiceDeps<SftpEnv>): SidecarService {
     }
     await render(true);
   };
-  // render() keeps its own errors, so the job never backs off; a steady stream of events still
-  // renders after three quiet periods.
-  const settings: DebounceSettings = {
-    debounceMs: env.SFTP_DEBOUNCE,
-    maxWaitMs: Math.max(1000, env.SFTP_DEBOUNCE * 3),
-    retryMinMs: env.SFTP_DEBOUNCE,
-    retryMaxMs: env.SFTP_DEBOUNCE,
-  };
-
   return {
     async start() {
       await ensureHostKey(runner, env.SFTP_SSH_KEYGEN, env.SFTP_HOST_KEY);
@@ -102,7 +93,7 @@ export function build(deps: ServiceDeps<SftpEnv>): SidecarService {
       }
       const renders = new DebouncedJob({
         clock,
-        settings,
+        settings: quietPeriod(env.SFTP_DEBOUNCE),
         initial: initialDebounce({ now: clock.now(), runAtStart: false }),
         run: rerender,
         log,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, type DebounceSettings, decide, finishRun, initialDebounce, recordChanges, startRun } from './debounce.js';
+import { backoffMs, type DebounceSettings, decide, finishRun, initialDebounce, quietPeriod, recordChanges, startRun } from './debounce.js';
 
 const settings: DebounceSettings = { debounceMs: 10, maxWaitMs: 100, retryMinMs: 30, retryMaxMs: 1000 };
 
@@ -101,5 +101,23 @@ describe('backoffMs', () => {
     [500, 1000],
   ])('failure %i waits %i ms', (failures, expected) => {
     expect(backoffMs(failures, settings)).toBe(expected);
+  });
+});
+
+describe('quietPeriod (a task that keeps its own errors)', () => {
+  it.each([
+    [300, { debounceMs: 300, maxWaitMs: 1000, retryMinMs: 300, retryMaxMs: 300 }],
+    [2000, { debounceMs: 2000, maxWaitMs: 6000, retryMinMs: 2000, retryMaxMs: 2000 }],
+    [0, { debounceMs: 0, maxWaitMs: 1000, retryMinMs: 0, retryMaxMs: 0 }],
+  ])('%i ms of quiet', (quietMs, settings) => {
+    expect(quietPeriod(quietMs)).toEqual(settings);
+  });
+
+  it('a steady stream of changes still runs after three quiet periods', () => {
+    const settings = quietPeriod(2000);
+    let state = initialDebounce({ now: 0, runAtStart: false });
+    for (let t = 0; t < 6000; t += 500) state = recordChanges(state, t, 1);
+    expect(decide(state, 5999, settings).kind).toBe('wait');
+    expect(decide(state, 6000, settings).kind).toBe('run');
   });
 });

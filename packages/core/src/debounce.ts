@@ -16,6 +16,15 @@ export interface DebounceSettings {
   retryMaxMs: number;
 }
 
+/**
+ * Settings for a job whose task keeps its own errors (so it never backs off): it runs after
+ * `quietMs` without a change, and a steady stream of changes still runs it after three quiet
+ * periods (at least 1 s). The re-renders of cgit-config, sftp-config and filestash-config.
+ */
+export function quietPeriod(quietMs: number): DebounceSettings {
+  return { debounceMs: quietMs, maxWaitMs: Math.max(1000, quietMs * 3), retryMinMs: quietMs, retryMaxMs: quietMs };
+}
+
 /** Changes not yet covered by a run. */
 export interface Batch {
   /** Time of the first and the last change in the batch. */
