@@ -121,3 +121,15 @@ export function dependencyClosure(name: string, root = fileURLToPath(new URL('./
   visit(name);
   return [...seen];
 }
+
+/**
+ * pino-pretty is a developer's pretty printer (core logger.ts asks for it only when stdout is a TTY):
+ * left out of bundles and required from node_modules where it is installed (a checkout); an image
+ * has none, so its logs stay JSON lines.
+ */
+export const prettyPrinterNotBundled: Plugin = {
+  name: 'pino-pretty-not-bundled',
+  setup(build) {
+    build.onResolve({ filter: /^pino-pretty$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};

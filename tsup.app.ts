@@ -1,10 +1,11 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
-import { dependencyClosure, humanSignalsByNameOnly, lazyBuiltinsOf, promClientLite } from './bundle-plugins.js';
+import { dependencyClosure, humanSignalsByNameOnly, lazyBuiltinsOf, prettyPrinterNotBundled, promClientLite } from './bundle-plugins.js';
 
 /**
  * The one build recipe of every app: src/main.ts bundled with all its dependencies into
- * dist/main.js, runnable with plain `node` and nothing next to it (that file alone goes into images).
+ * dist/main.js, runnable with plain `node` and nothing next to it (that file alone goes into images;
+ * only pino-pretty, a developer's TTY printer, is left out: see bundle-plugins.ts).
  */
 export function appBuildConfig(extraEntries: Record<string, string> = {}) {
   return defineConfig({
@@ -21,8 +22,9 @@ export function appBuildConfig(extraEntries: Record<string, string> = {}) {
     // source text), while function and class names stay (pino logs an error's class as `type`).
     // packages/core/bench/sidecars.bench.ts builds its baselines the same way.
     minify: false,
-    // bundle-plugins.ts: the lean prom-client, execa's builtins loaded with execa, no unused signal table.
-    esbuildPlugins: [promClientLite, lazyBuiltinsOf(dependencyClosure('execa')), humanSignalsByNameOnly],
+    // bundle-plugins.ts: the lean prom-client, execa's builtins loaded with execa, no unused signal
+    // table, no pretty printer.
+    esbuildPlugins: [promClientLite, lazyBuiltinsOf(dependencyClosure('execa')), humanSignalsByNameOnly, prettyPrinterNotBundled],
     esbuildOptions(options) {
       options.minifyWhitespace = true;
       options.minifySyntax = true;

@@ -1,9 +1,11 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import QRCode from 'qrcode';
+
+/** qrcode (and its PNG encoder, which loads zlib) is required by the two commands that draw a code, not at start. */
+const qrcode = () => require('qrcode') as typeof import('qrcode');
 
 /** The client config as a QR code for the terminal (WireGuard's mobile apps scan it). */
 export function terminalQr(text: string): Promise<string> {
-  return QRCode.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'L' });
+  return qrcode().toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'L' });
 }
 
 /**
@@ -11,7 +13,7 @@ export function terminalQr(text: string): Promise<string> {
  * and never over an existing file.
  */
 export async function writePngQr(path: string, text: string): Promise<void> {
-  const png = await QRCode.toBuffer(text, { type: 'png', errorCorrectionLevel: 'L', margin: 2, scale: 6 });
+  const png = await qrcode().toBuffer(text, { type: 'png', errorCorrectionLevel: 'L', margin: 2, scale: 6 });
   const fd = openSync(path, 'wx', 0o600);
   try {
     writeSync(fd, png);

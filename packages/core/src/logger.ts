@@ -12,7 +12,7 @@ export interface LoggerSettings {
   secrets?: readonly string[];
   /** More field names whose values are redacted (an app's secret env var names). */
   secretFields?: readonly string[];
-  /** Where lines go; default stdout. Pretty output only when this is a TTY. */
+  /** Where lines go; default stdout. Pretty output only when this is a TTY and pino-pretty is installed. */
   destination?: DestinationStream;
   pretty?: boolean;
 }
@@ -32,14 +32,22 @@ export function createLogger(settings: LoggerSettings): Logger {
     ...(secrets.length > 0 ? { hooks: { streamWrite: (line: string) => scrub(line, secrets) } } : {}),
   };
   const usePretty = settings.pretty ?? (settings.destination === undefined && process.stdout.isTTY === true);
-  const destination = settings.destination ?? (usePretty ? prettyStream() : pino.destination({ sync: true }));
+  const destination = settings.destination ?? (usePretty ? prettyStream() : undefined) ?? pino.destination({ sync: true });
   return pino(options, destination);
 }
 
-/** pino-pretty, loaded only when a TTY asks for it (containers never do). */
-function prettyStream(): DestinationStream {
-  const { build } = require('pino-pretty') as typeof import('pino-pretty');
-  return build({ colorize: true, sync: true });
+/**
+ * pino-pretty, loaded only when a TTY asks for it and only where it is installed: bundles leave it
+ * out (bundle-plugins.ts), so a checkout prints pretty lines and an image prints JSON lines.
+ */
+function prettyStream(): DestinationStream | undefined {
+  try {
+    const { build } = require('pino-pretty') as typeof import('pino-pretty');
+    return build({ colorize: true, sync: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
 }
 
 /** Replaces each secret, also in its JSON-escaped form, with a fixed marker. */
