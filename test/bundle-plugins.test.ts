@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importedNames } from '../bundle-plugins.js';
@@ -40,5 +40,15 @@ describe('an app bundle', () => {
   it("has no human-signals number table (its build loop starts V8's optimizing compiler)", () => {
     expect(bundle).not.toContain('getSignalsByNumber');
     expect(bundle).toContain('getSignalsByName');
+  });
+});
+
+describe('every app bundle', () => {
+  const apps = readdirSync(join(repoRoot, 'apps')).filter((app) => existsSync(join(repoRoot, 'apps', app, 'dist', 'main.js')));
+
+  it.each(apps)('%s: one-byte source text (a character above U+00FF makes V8 keep all of it at two bytes each)', (app) => {
+    const text = readFileSync(join(repoRoot, 'apps', app, 'dist', 'main.js'), 'utf8');
+    const wide = [...text.matchAll(/[^\u0000-\u00ff]/g)].map((m) => JSON.stringify(text.slice(Math.max(0, m.index - 40), m.index + 10)));
+    expect(wide).toEqual([]);
   });
 });

@@ -2,11 +2,15 @@ import { type Logger, type ProcessRunner, RuntimeError, type SupervisedChild, su
 import type { EnvConfig, ServerConfig } from './config.js';
 import type { WgTools } from './wg-tools.js';
 
-/** wireguard-go's boxed "the kernel has WireGuard" banner says nothing about why it failed. */
+/**
+ * wireguard-go's boxed "the kernel has WireGuard" banner says nothing about why it failed. Its box
+ * characters (│┌└) are escaped: one character above U+00FF in the bundle makes V8 keep the whole
+ * source text at two bytes per character (test/bundle-plugins.test.ts).
+ */
 const withoutBanner = (text: string) =>
   text
     .split('\n')
-    .filter((line) => line.trim() !== '' && !/^[│┌└]/.test(line.trim()))
+    .filter((line) => line.trim() !== '' && !/^[\u2502\u250c\u2514]/.test(line.trim()))
     .join('; ');
 
 export type Implementation = 'kernel' | 'wireguard-go';
