@@ -47,7 +47,7 @@ function testHelperReason(path: string, text: string): string | undefined {
   ) {
     return 'is named like a test helper';
   }
-  if (/from\s+['"](vitest|@homelab\/testkit)['"]/.test(text)) return 'imports vitest or @homelab/testkit';
+  if (/from\s+['"](vitest|@homelab\/testkit(-base)?)['"]/.test(text)) return 'imports vitest or @homelab/testkit';
   return undefined;
 }
 
@@ -119,7 +119,7 @@ describe('the sidecar shape', () => {
   it('no test helper lives under a src/ folder (they belong in packages/testkit or the app test/)', () => {
     const problems: string[] = [];
     for (const group of ['apps', 'packages']) {
-      for (const name of group === 'apps' ? apps : packages.filter((p) => p !== 'testkit')) {
+      for (const name of group === 'apps' ? apps : packages.filter((p) => p !== 'testkit' && p !== 'testkit-base')) {
         for (const file of walk(join(repoRoot, group, name, 'src'))) {
           const reason = testHelperReason(relative(join(repoRoot, group, name, 'src'), file), readFileSync(file, 'utf8'));
           if (reason) problems.push(`${rel(file)} ${reason}`);

@@ -1,8 +1,11 @@
 import { createServer } from 'node:net';
-import { bigReplyText, startFakeMinecraft, startProcess, useCleanup, waitFor } from '@homelab/testkit';
+import { isRconError, RconClient } from '@homelab/rcon';
+import { startProcess, useCleanup, waitFor } from '@homelab/testkit-base';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RconClient } from '../src/client.js';
-import { isRconError } from '../src/errors.js';
+import { bigReplyText, startFakeMinecraft } from '../src/fake-minecraft/index.js';
+
+// packages/rcon's client against testkit's fake vanilla server: it lives here because testkit
+// depends on @homelab/rcon, so rcon's own tests cannot use the fake without a dependency cycle.
 
 useCleanup();
 const clients: RconClient[] = [];

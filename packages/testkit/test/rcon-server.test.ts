@@ -1,8 +1,11 @@
 import { join } from 'node:path';
-import { makeTempDir, RawPeer, useCleanup, waitFor } from '@homelab/testkit';
+import { RconClient, RconServer } from '@homelab/rcon';
+import { makeTempDir, useCleanup, waitFor } from '@homelab/testkit-base';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RconClient } from '../src/client.js';
-import { RconServer } from '../src/server.js';
+import { RawPeer } from '../src/raw-peer.js';
+
+// packages/rcon's server driven by testkit's RawPeer: it lives here because testkit depends on
+// @homelab/rcon, so rcon's own tests cannot use RawPeer without a dependency cycle.
 
 useCleanup();
 const closers: (() => Promise<void>)[] = [];
