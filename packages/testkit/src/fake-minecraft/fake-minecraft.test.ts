@@ -3,10 +3,8 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { encodePacket, type Packet, PacketDecoder, RconClient } from '@homelab/rcon';
-import { afterEach, describe, expect, it } from 'vitest';
-import { useCleanup } from '../cleanup.js';
-import { freePort } from '../ports.js';
-import { sleep, waitFor } from '../wait.js';
+import { closeAfter, freePort, sleep, useCleanup, waitFor } from '@homelab/testkit-base';
+import { describe, expect, it } from 'vitest';
 import { bigReplyText } from './java-text.js';
 import { encodeFrame, varInt, writeString } from './protocol.js';
 import { startFakeMinecraft } from './start.js';
@@ -14,10 +12,6 @@ import { minecraftStatus } from './status-client.js';
 import { regionProblem, verifyWorld } from './world-file.js';
 
 useCleanup();
-const clients: RconClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
 
 interface Peer {
   socket: Socket;
@@ -104,7 +98,8 @@ describe('fake Minecraft server: RCON quirks of vanilla', () => {
     const mc = await startFakeMinecraft({ args: ['--command-delay-ms', '400'] });
     const a = new RconClient({ target: { host: '127.0.0.1', port: mc.port }, password: mc.password });
     const b = new RconClient({ target: { host: '127.0.0.1', port: mc.port }, password: mc.password });
-    clients.push(a, b);
+    closeAfter(() => a.close());
+    closeAfter(() => b.close());
     await Promise.all([a.connect(), b.connect()]);
     const [ra, rb] = await Promise.all([a.command('bigreply 5'), b.command('time query gametime')]);
     // Both cleared the one buffer before either ran; whichever ran second reads both outputs.
@@ -117,7 +112,7 @@ describe('fake Minecraft server: world and lifecycle', () => {
   it('writes files at a steady rate, none while save-off, flushes on save-all flush, logs like vanilla', async () => {
     const mc = await startFakeMinecraft({ args: ['--write-interval-ms', '40'] });
     const c = new RconClient({ target: { host: '127.0.0.1', port: mc.port }, password: mc.password });
-    clients.push(c);
+    closeAfter(() => c.close());
     const mtimes = () =>
       ['region/r.-1.-1.mca', 'region/r.0.-1.mca', 'region/r.1.-1.mca', 'region/r.-1.0.mca', 'region/r.0.0.mca', 'region/r.1.0.mca']
         .map((f) => statSync(join(mc.world, f)).mtimeMs)
@@ -143,7 +138,7 @@ describe('fake Minecraft server: world and lifecycle', () => {
   it('stop replies, saves and exits 0; SIGTERM saves and exits 143 like the JVM', async () => {
     const mc = await startFakeMinecraft();
     const c = new RconClient({ target: { host: '127.0.0.1', port: mc.port }, password: mc.password, reconnect: false });
-    clients.push(c);
+    closeAfter(() => c.close());
     expect(await c.command('stop')).toBe('Stopping the server');
     expect(await mc.proc.waitExit()).toMatchObject({ code: 0 });
     expect(mc.proc.output).toMatch(/All dimensions are saved/);
@@ -160,7 +155,7 @@ describe('fake Minecraft server: players and world files as vanilla writes them'
   it('logs join and leave lines like vanilla, lists the players, kicks them at stop', async () => {
     const mc = await startFakeMinecraft({ players: ['Alex'] });
     const c = new RconClient({ target: { host: '127.0.0.1', port: mc.port }, password: mc.password });
-    clients.push(c);
+    closeAfter(() => c.close());
     await mc.join('Steve');
     expect(await c.command('list')).toBe('There are 2 of a max of 20 players online: Alex, Steve');
     await mc.leave('Alex');
