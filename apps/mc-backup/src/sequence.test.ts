@@ -1,7 +1,8 @@
 import { silentLogger } from '@homelab/core';
 import { describe, expect, it } from 'vitest';
 import { fakeWorld } from '../test/fakes.js';
-import { resumeIfPaused, runBackup, type SequenceOptions } from './sequence.js';
+import { resumeIfPaused } from './save-on.js';
+import { runBackup, type SequenceOptions } from './sequence.js';
 import { initialState } from './state.js';
 
 type World = ReturnType<typeof fakeWorld>;
