@@ -3,6 +3,7 @@ import { type SidecarDefinition, UsageError } from '@homelab/core';
 import type { z } from 'zod';
 import { DEFAULT_LAB, loadChecked, netnsFlags, netnsOptions, wireFlags } from './app.js';
 import { type envSchema, labctlEnv } from './config.js';
+import { stayAtBaselineTier } from './daemon/baseline-tier.js';
 import { buildDaemon } from './daemon/service.js';
 import { labCommands, labFlags, runContext } from './lab/commands.js';
 import { createPodman } from './lab/podman.js';
@@ -24,6 +25,7 @@ export const labctl: SidecarDefinition<typeof envSchema> = {
     acceptsArgs: true,
     build: async (deps) => {
       if (deps.args.length > 1) throw new UsageError(`run: expected at most one lab file, got ${deps.args.length}`);
+      stayAtBaselineTier();
       const lab = await loadChecked(deps.args[0] ?? DEFAULT_LAB, deps.io);
       const netns = netnsOptions(deps.flags);
       return buildDaemon({
