@@ -161,10 +161,15 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
 
   /** Holding the run lock: stop orphans of a killed run and send the save-on it owes. */
   const recoverHoldingLock = async (): Promise<ResumeResult | undefined> => {
-    const stopping = stopOrphans();
+    // save-on does not wait for the orphans: saving is back on within seconds of a restart.
+    const stopping = stopOrphans().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     const resumed = await resumeIfPaused(seqDeps, resumeOpts);
-    await stopping;
     if (resumed) metrics?.setPaused(!resumed.ok);
+    const stopError = await stopping;
+    if (stopError) throw stopError;
     if (resumed && !resumed.ok) throw new RuntimeError(`saving is still off: save-on could not be sent: ${resumed.error}`, 'RESUME_FAILED');
     return resumed;
   };

@@ -1,5 +1,6 @@
 export * from './app.js';
 export * from './bench.js';
+export * from './borg.js';
 export * from './bridge.js';
 export * from './bundle.js';
 export * from './caddy.js';
