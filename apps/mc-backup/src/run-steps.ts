@@ -235,19 +235,17 @@ export function nextStep(run: RunState, outcome: Outcome): Decision {
       }
       return copyUnpaused();
     case 'stage':
+    case 'create': {
+      const copy = s.current;
       if (!outcome.ok) {
-        fail('stage');
+        fail(copy);
         return leave();
       }
-      s.staged = outcome.staged;
-      return s.stage === 'paused' ? saveOn() : go({ kind: 'create' });
-    case 'create':
-      if (!outcome.ok) {
-        fail('create');
-        return leave();
-      }
-      s.stats = outcome.stats;
-      return s.stage === 'paused' ? saveOn() : go({ kind: 'prune' });
+      if (copy === 'stage') s.staged = outcome.staged;
+      else s.stats = outcome.stats;
+      // Inside the pause window the copy is followed by save-on; after it, stage -> create -> prune.
+      return s.stage === 'paused' ? saveOn() : go({ kind: copy === 'stage' ? 'create' : 'prune' });
+    }
     case 'save-on':
       s.stage = 'after';
       s.freezeMs = outcome.at - (s.freezeStart ?? outcome.at);
