@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createRunner, silentLogger } from '@homelab/core';
 import { appBundle, makeBorgRepo, makeTempDir, startProcess } from '@homelab/testkit';
 import { type BorgSettings, createBorg } from '../src/borg.js';
+import { createRsyncStager, type RsyncSettings } from '../src/rsync.js';
 
 export function borgSettings(repo: { repo: string; base: string }, overrides: Partial<BorgSettings> = {}): BorgSettings {
   return {
@@ -23,6 +24,17 @@ export function borgSettings(repo: { repo: string; base: string }, overrides: Pa
 
 export function testBorg(repo: { repo: string; base: string }, overrides: Partial<BorgSettings> = {}, events = {}) {
   return createBorg(createRunner({ log: silentLogger() }), borgSettings(repo, overrides), silentLogger(), events);
+}
+
+/** The stager with the real rsync (no exclusions unless given). */
+export function testStager(settings: Pick<RsyncSettings, 'source' | 'staging' | 'markerPath'> & Partial<RsyncSettings>) {
+  return createRsyncStager(createRunner({ log: silentLogger() }), {
+    bin: 'rsync',
+    excludes: [],
+    timeoutMs: 30_000,
+    childEnv: {},
+    ...settings,
+  });
 }
 
 /** Writes a small tree of files: `files` maps relative paths to contents. */
