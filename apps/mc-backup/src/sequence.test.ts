@@ -256,6 +256,39 @@ it('skips compact when prune deleted nothing', async () => {
   expect(record.steps.map((s) => s.step)).not.toContain('compact');
 });
 
+describe('runBackup: saving left off by a killed run', () => {
+  it('sends the owed save-on first, on a connection of its own, while the orphans stop; the run waits for them', async () => {
+    const w = fakeWorld({ state: { ...initialState(0), paused: { since: 1, pid: 7, run: 'killed' } } });
+    let orphansGone = () => {};
+    const leftovers = new Promise<void>((resolve) => {
+      orphansGone = resolve;
+    });
+    const pending = runBackup(
+      { connector: w.connector, borg: w.borg, stager: w.stager, state: w.state, clock: w.clock, log: silentLogger(), leftovers },
+      {
+        id: 'run-1',
+        trigger: 'now',
+        archive: 'world-1',
+        archiveDir: '/staging',
+        keep: { daily: 7, weekly: 4, monthly: 6 },
+        announce: 'off',
+        commandTimeoutMs: 1000,
+        flushTimeoutMs: 1000,
+        resumeTimeoutMs: 2000,
+        signal: new AbortController().signal,
+        pid: 42,
+      },
+    );
+    await new Promise((r) => setTimeout(r, 10));
+    expect(w.rec.calls).toEqual(['rcon#1 save-on']);
+    expect(w.state.current.paused).toBeNull();
+    orphansGone();
+    const record = await pending;
+    expect(record.status).toBe('success');
+    expect(w.rec.calls.slice(1, 4)).toEqual(['rcon#2 save-off', 'rcon#2 save-all flush', 'stage']);
+  });
+});
+
 describe('resumeIfPaused', () => {
   it('does nothing when saving was not left paused', async () => {
     const w = fakeWorld();
