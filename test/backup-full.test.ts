@@ -55,7 +55,7 @@ describe('mc-backup against the fake server through the real bridge and real bor
     // a big file keeps borg busy long enough to be interrupted mid-create
     writeFileSync(join(stack.mc.world, 'big.bin'), randomBytes(160 * 1024 * 1024));
     const proc = startBackup(stack, ['now']);
-    await waitFor(() => existsSync(join(stack.env.BORG_REPO, 'lock.exclusive')) && proc.stdout.some((l) => l.includes('"borg":"create"')), {
+    await waitFor(() => existsSync(join(stack.repo.repo, 'lock.exclusive')) && proc.stdout.some((l) => l.includes('"borg":"create"')), {
       timeoutMs: 30_000,
       intervalMs: 10,
       what: 'borg create to hold the repository lock',

@@ -206,7 +206,7 @@ export function slowPausedCopy(stack: BackupStack, seconds: number): Record<stri
 }
 
 /** Waits until that run's paused copy started (the second rsync: saving is off now). */
-export function pausedCopyStarted(proc: { stdout: string[] }, timeoutMs = 30_000): Promise<void> {
+export async function pausedCopyStarted(proc: { stdout: string[] }, timeoutMs = 30_000): Promise<void> {
   const rsyncs = () => proc.stdout.filter((l) => l.includes('slow-rsync') && l.includes('process start')).length;
-  return waitFor(() => rsyncs() === 2, { timeoutMs, what: 'the paused copy to start' });
+  await waitFor(() => rsyncs() === 2, { timeoutMs, what: 'the paused copy to start' });
 }
