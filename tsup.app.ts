@@ -1,14 +1,6 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
-
-/** `prom-client` in a bundle is prom-client.lite.mjs: the classes the code uses, without the index's extras. */
-const promClientLite = {
-  name: 'prom-client-lite',
-  setup(build: { onResolve(o: { filter: RegExp }, cb: () => { path: string }): void }) {
-    build.onResolve({ filter: /^prom-client$/ }, () => ({ path: fileURLToPath(new URL('./prom-client.lite.mjs', import.meta.url)) }));
-  },
-};
+import { dependencyClosure, humanSignalsByNameOnly, lazyBuiltinsOf, promClientLite } from './bundle-plugins.js';
 
 /**
  * The one build recipe of every app: src/main.ts bundled with all its dependencies into
@@ -29,12 +21,15 @@ export function appBuildConfig(extraEntries: Record<string, string> = {}) {
     // source text), while function and class names stay (pino logs an error's class as `type`).
     // packages/core/bench/sidecars.bench.ts builds its baselines the same way.
     minify: false,
-    esbuildPlugins: [promClientLite],
+    // bundle-plugins.ts: the lean prom-client, execa's builtins loaded with execa, no unused signal table.
+    esbuildPlugins: [promClientLite, lazyBuiltinsOf(dependencyClosure('execa')), humanSignalsByNameOnly],
     esbuildOptions(options) {
       options.minifyWhitespace = true;
       options.minifySyntax = true;
     },
     noExternal: [/.*/],
+    // Builtins keep their `node:` prefix, so bundle-plugins.ts sees every builtin import.
+    removeNodeProtocol: false,
     silent: true,
     // Bundled CommonJS dependencies call require(); give the ESM bundle one.
     banner: {

@@ -56,7 +56,10 @@ function appProblems(app: string, files: Map<string, string>): string[] {
   const problems: string[] = [];
   const src = (name: string) => files.get(`src/${name}`);
   const main = src('main.ts');
-  const oneLiner = /^import \{ runSidecar \} from '@homelab\/core';\nimport \{ (\w+) \} from '\.\/cli\.js';\n\nrunSidecar\(\1\);\n$/;
+  // From core's index, or from its light entry (run-sidecar.ts) where a bare command must start
+  // without the index (sftp-config's rsync-gate).
+  const oneLiner =
+    /^import \{ runSidecar \} from '@homelab\/core(\/run-sidecar)?';\nimport \{ (\w+) \} from '\.\/cli\.js';\n\nrunSidecar\(\2\);\n$/;
   if (main === undefined) problems.push(`${app}: src/main.ts is missing`);
   else if (!oneLiner.test(main)) problems.push(`${app}: src/main.ts must be only "runSidecar(definition)" from ./cli.js`);
   const cli = src('cli.ts');
@@ -100,19 +103,9 @@ function crossImports(file: string, text: string): string[] {
   return problems;
 }
 
-/**
- * Known departures, each with its reason, to be folded into defineSidecar (new work, issue 13's report):
- * sftp-config's main.ts runs `rsync-gate` on a fast path before the definition loads (it is the
- * forced command of every rsync connection), with its own silent runner in gate-cli.ts.
- */
-const KNOWN = new Set([
-  'sftp-config: src/main.ts must be only "runSidecar(definition)" from ./cli.js',
-  'apps/sftp-config/src/gate-cli.ts builds its own runner (createRunner)',
-]);
-
 describe('the sidecar shape', () => {
   it('every app has the four rooms and wires nothing by hand', () => {
-    const problems = apps.flatMap((app) => appProblems(app, filesOf(join(repoRoot, 'apps', app)))).filter((p) => !KNOWN.has(p));
+    const problems = apps.flatMap((app) => appProblems(app, filesOf(join(repoRoot, 'apps', app))));
     expect(problems).toEqual([]);
   });
 
@@ -173,6 +166,14 @@ describe('the sidecar shape', () => {
       'apps/demo/src/work.ts builds its own metrics registry',
       'apps/demo/src/work.ts touches the process (only main.ts may, through runSidecar)',
     ]);
+    const light = "import { runSidecar } from '@homelab/core/run-sidecar';\nimport { gate } from './cli.js';\n\nrunSidecar(gate);\n";
+    expect(appProblems('demo', new Map([['src/main.ts', light]]))).not.toContain(
+      'demo: src/main.ts must be only "runSidecar(definition)" from ./cli.js',
+    );
+    const twoNames = "import { runSidecar } from '@homelab/core';\nimport { a } from './cli.js';\n\nrunSidecar(b);\n";
+    expect(appProblems('demo', new Map([['src/main.ts', twoNames]]))).toContain(
+      'demo: src/main.ts must be only "runSidecar(definition)" from ./cli.js',
+    );
     expect(testHelperReason('test-helpers.ts', '')).toBe('is named like a test helper');
     expect(testHelperReason('testing/fakes.ts', '')).toBe('lives in a test folder');
     expect(testHelperReason('clock.ts', "import { vi } from 'vitest';")).toBe('imports vitest or @homelab/testkit');

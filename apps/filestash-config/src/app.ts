@@ -1,8 +1,7 @@
-import { existsSync, statSync, watch } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { basename, dirname } from 'node:path';
-import { DebouncedJob, errorMessage, initialDebounce, quietPeriod, type ServiceDeps, type SidecarService } from '@homelab/core';
-import type { FilestashEnv } from './config.js';
+import { errorMessage, type ServiceDeps, type SidecarService, watchConfig } from '@homelab/core';
+import type { FilestashEnv, SharesFile } from './config.js';
 import { foreignInterfaces } from './exposure.js';
 import { superviseFilestash } from './filestash-supervisor.js';
 import { createFilestashMetrics } from './metrics.js';
@@ -16,8 +15,22 @@ import { loadSharesFile, type RenderOutcome, renderAll } from './render.js';
  */
 export function build(deps: ServiceDeps<FilestashEnv>): SidecarService {
   const { config: env, log, runner, lifecycle, registry, clock } = deps;
-  // At start a bad YAML is a ConfigError: exit 2 with one line naming the key.
-  let file = loadSharesFile(env.FILESTASH_CONFIG);
+  // At start a bad YAML is a ConfigError: exit 2 with one line naming the key. Then a change, or the
+  // recheck tick (mounts and the datastore change without the YAML changing), reloads it and renders.
+  const shares = watchConfig({
+    path: env.FILESTASH_CONFIG,
+    load: loadSharesFile,
+    render: (file) => render(file),
+    refused: (error) => {
+      status.lastError = errorMessage(error);
+    },
+    what: 'shares YAML',
+    debounceMs: env.FILESTASH_DEBOUNCE,
+    recheckMs: env.FILESTASH_RECHECK_INTERVAL,
+    clock,
+    log,
+    lifecycle,
+  });
   const metrics = createFilestashMetrics(registry);
   const status: { renders: number; failures: number; last?: RenderOutcome; lastError?: string; lastText?: string } = {
     renders: 0,
@@ -26,7 +39,7 @@ export function build(deps: ServiceDeps<FilestashEnv>): SidecarService {
   let filestash: ReturnType<typeof superviseFilestash> | undefined;
   const installed = existsSync(env.FILESTASH_BINARY);
 
-  const render = async () => {
+  const render = async (file: SharesFile) => {
     try {
       const outcome = await renderAll(env, file, status.lastText);
       for (const d of outcome.disabled) log.warn({ share: d.share }, d.line);
@@ -52,18 +65,6 @@ export function build(deps: ServiceDeps<FilestashEnv>): SidecarService {
       status.lastError = errorMessage(error);
       log.error({ err: error }, 'render failed; filestash keeps the last good config');
     }
-  };
-
-  /** A change (or the recheck tick): reload the YAML, then render; one render at a time (the shared job). */
-  const rerender = async () => {
-    try {
-      file = loadSharesFile(env.FILESTASH_CONFIG);
-    } catch (error) {
-      status.lastError = errorMessage(error);
-      log.error({ err: error }, 'shares YAML refused; keeping the last good one');
-      return;
-    }
-    await render();
   };
 
   /** filestash starts on the first good render (a datastore that appears later starts it then). */
@@ -96,33 +97,15 @@ export function build(deps: ServiceDeps<FilestashEnv>): SidecarService {
           'filestash is not installed (image built with FILESTASH=none?); rendering only, not ready',
         );
       }
-      await render();
-      const renders = new DebouncedJob({
-        clock,
-        settings: quietPeriod(env.FILESTASH_DEBOUNCE),
-        initial: initialDebounce({ now: clock.now(), runAtStart: false }),
-        run: rerender,
-        log,
-        name: 'render',
-      });
-      renders.start();
-      lifecycle.onStop('renders', () => renders.stop());
-      const changed = () => renders.notifyChanges();
-      // The folder, not the file: editors and ConfigMap-style updates replace the file.
-      const name = basename(env.FILESTASH_CONFIG);
-      const watcher = watch(dirname(env.FILESTASH_CONFIG), (_event, changedName) => {
-        if (changedName === null || changedName === name || changedName.startsWith('..')) changed();
-      });
-      // Mounts and the datastore change without the YAML changing: check them again now and then.
-      const interval = setInterval(changed, env.FILESTASH_RECHECK_INTERVAL);
-      lifecycle.onStop('config watcher', () => {
-        watcher.close();
-        clearInterval(interval);
-      });
+      await render(shares.current);
+      shares.start();
     },
     checks: {
       render: () => ({ ok: status.last !== undefined && status.lastError === undefined, detail: status.lastError ?? 'rendered' }),
-      datastore: () => ({ ok: isDir(file.datastore), detail: isDir(file.datastore) ? file.datastore : `${file.datastore} is missing` }),
+      datastore: () => {
+        const { datastore } = shares.current;
+        return { ok: isDir(datastore), detail: isDir(datastore) ? datastore : `${datastore} is missing` };
+      },
       shares: () => ({
         ok: status.last !== undefined && status.last.disabled.length === 0,
         detail: status.last ? status.last.disabled.map((d) => d.line).join('; ') || 'all enabled' : 'not rendered',

@@ -1,6 +1,4 @@
-import { watch } from 'node:fs';
-import { basename, dirname } from 'node:path';
-import { DebouncedJob, errorMessage, initialDebounce, quietPeriod, type ServiceDeps, type SidecarService } from '@homelab/core';
+import { errorMessage, type ServiceDeps, type SidecarService, watchConfig } from '@homelab/core';
 import { userArea } from './chroot-lint.js';
 import { chrootLogListeners } from './chroot-log.js';
 import type { SftpEnv } from './config.js';
@@ -16,8 +14,22 @@ import { ensureHostKey, superviseSshd } from './sshd-supervisor.js';
  */
 export function build(deps: ServiceDeps<SftpEnv>): SidecarService {
   const { config: env, log, runner, lifecycle, registry, clock } = deps;
-  // At start a bad YAML is a ConfigError: exit 2 with one line naming the key.
-  let file = loadUsersFile(env.SFTP_CONFIG);
+  // At start a bad YAML is a ConfigError: exit 2 with one line naming the key. Then a change (or the
+  // relint tick, so a repaired folder enables its user) reloads it and renders, then SIGHUPs sshd.
+  const users = watchConfig({
+    path: env.SFTP_CONFIG,
+    load: loadUsersFile,
+    render: () => render(true),
+    refused: (error) => {
+      status.lastError = errorMessage(error);
+    },
+    what: 'users YAML',
+    debounceMs: env.SFTP_DEBOUNCE,
+    recheckMs: env.SFTP_RELINT_INTERVAL,
+    clock,
+    log,
+    lifecycle,
+  });
   const metrics = createSftpMetrics(registry);
   const status: { renders: number; failures: number; last?: RenderOutcome; lastError?: string } = { renders: 0, failures: 0 };
   let sshd: ReturnType<typeof superviseSshd> | undefined;
@@ -33,6 +45,7 @@ export function build(deps: ServiceDeps<SftpEnv>): SidecarService {
   /** Each chroot of an enabled sftp user, with the users that share it (for bytes per user). */
   const chroots = (enabled: readonly string[]) => {
     const wanted = new Map<string, Set<string>>();
+    const file = users.current;
     for (const user of file.users) {
       if (user.mode !== 'sftp' || !enabled.includes(user.name)) continue;
       const area = userArea(file, user);
@@ -44,7 +57,7 @@ export function build(deps: ServiceDeps<SftpEnv>): SidecarService {
 
   const render = async (reload: boolean) => {
     try {
-      const outcome = await renderAll(env, file, { runner, probe: realFsProbe, log });
+      const outcome = await renderAll(env, users.current, { runner, probe: realFsProbe, log });
       for (const v of outcome.disabled) if (!reported.has(v.line)) log.warn({ user: v.user }, v.line);
       reported.clear();
       for (const v of outcome.disabled) reported.add(v.line);
@@ -65,17 +78,6 @@ export function build(deps: ServiceDeps<SftpEnv>): SidecarService {
     }
   };
 
-  /** A change (or the relint tick): reload the YAML, then render; one render at a time (the shared job). */
-  const rerender = async () => {
-    try {
-      file = loadUsersFile(env.SFTP_CONFIG);
-    } catch (error) {
-      status.lastError = errorMessage(error);
-      log.error({ err: error }, 'users YAML refused; keeping the last good one');
-      return;
-    }
-    await render(true);
-  };
   return {
     async start() {
       await ensureHostKey(runner, env.SFTP_SSH_KEYGEN, env.SFTP_HOST_KEY);
@@ -91,24 +93,7 @@ export function build(deps: ServiceDeps<SftpEnv>): SidecarService {
           onEvent: (event) => metrics.observe(event),
         });
       }
-      const renders = new DebouncedJob({
-        clock,
-        settings: quietPeriod(env.SFTP_DEBOUNCE),
-        initial: initialDebounce({ now: clock.now(), runAtStart: false }),
-        run: rerender,
-        log,
-        name: 'render',
-      });
-      renders.start();
-      lifecycle.onStop('renders', () => renders.stop());
-      // The folder, not the file: editors and ConfigMap-style updates replace the file.
-      const name = basename(env.SFTP_CONFIG);
-      const watcher = watch(dirname(env.SFTP_CONFIG), (_event, changedName) => {
-        if (changedName === null || changedName === name || changedName.startsWith('..')) renders.notifyChanges();
-      });
-      lifecycle.onStop('config watcher', () => watcher.close());
-      const interval = setInterval(() => renders.notifyChanges(), env.SFTP_RELINT_INTERVAL);
-      lifecycle.onStop('relint timer', () => clearInterval(interval));
+      users.start();
     },
     checks: {
       render: () => ({ ok: status.last !== undefined && status.lastError === undefined, detail: status.lastError ?? 'rendered' }),

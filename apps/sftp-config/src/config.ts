@@ -7,6 +7,7 @@ import {
   duration,
   type EnvDoc,
   isWithin,
+  type SidecarEnv,
 } from '@homelab/core';
 import * as z from 'zod';
 import { parsePublicKey, RESERVED_USER_NAMES, USER_NAME } from './grammar.js';
@@ -91,6 +92,9 @@ export const envDocs: EnvDoc[] = [
   },
   { name: 'SFTP_DEBOUNCE', description: 'quiet time after a config change before re-rendering', default: '300ms' },
 ];
+
+/** The env as the definition declares it (cli.ts loads it only for commands that are not bare). */
+export const sftpEnv: SidecarEnv<typeof envSchema> = { schema: envSchema, prefixes: ['SFTP_'], docs: envDocs };
 
 const userSchema = z
   .object({

@@ -1,60 +1,34 @@
-import { parseArgs } from 'node:util';
-import type { Logger } from '@homelab/core';
-// Only the exec wrapper, not the core's index: this path runs once per rsync login (see main.ts).
-import { createRunner } from '@homelab/core/exec';
+import type { BareCommand } from '@homelab/core';
 import { checkAbsolutePath } from '@homelab/core/safe-path';
 import { realFsProbe } from './fs-probe.js';
 import { runGate } from './rsync-gate.js';
 
-export interface GateFlags {
-  root?: string;
-  access?: string;
-  rsync?: string;
-}
-
-/** stdout is rsync's protocol stream: the gate logs nothing at all (its refusals go to stderr). */
-const silent = {
-  child: () => silent,
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-  fatal() {},
-} as unknown as Logger;
-
-/** Validates the flags sshd_config passes, then runs the gate. Exit codes: rsync's, 1 refused, 2 usage. */
-export async function runGateCommand(
-  flags: GateFlags,
-  env: Record<string, string | undefined>,
-  stderr: (t: string) => void,
-): Promise<number> {
-  const root = flags.root ?? '';
-  const rsync = flags.rsync ?? '/usr/bin/rsync';
-  const usage = (text: string) => {
-    stderr(`sftp-config rsync-gate: ${text}\n`);
-    return 2;
-  };
-  if (checkAbsolutePath(root) !== undefined || root === '/') return usage('--root: expected an absolute path');
-  if (flags.access !== 'ro' && flags.access !== 'rw') return usage('--access: expected ro or rw');
-  if (checkAbsolutePath(rsync) !== undefined) return usage('--rsync: expected an absolute path');
-  const runner = createRunner({ log: silent });
-  return runGate({ root, access: flags.access, rsync, command: env.SSH_ORIGINAL_COMMAND }, realFsProbe, runner, stderr);
-}
-
-/** The fast path of main.ts: `rsync-gate --root DIR --access ro|rw [--rsync PATH]`. */
-export async function gateFromArgv(argv: string[], env: Record<string, string | undefined>, stderr: (t: string) => void): Promise<number> {
-  let flags: GateFlags;
-  try {
-    flags = parseArgs({
-      args: argv,
-      options: { root: { type: 'string' }, access: { type: 'string' }, rsync: { type: 'string' } },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    stderr(`sftp-config rsync-gate: ${(error as Error).message}\n`);
-    return 2;
-  }
-  return runGateCommand(flags, env, stderr);
-}
+/**
+ * `rsync-gate --root DIR --access ro|rw [--rsync PATH]`, the forced command sshd runs for every
+ * rsync login. Bare (core starts it before the sidecar's config, logger and health parts load):
+ * stdout is rsync's protocol stream, so it logs nothing; refusals go to stderr. Exit codes: rsync's,
+ * 1 refused, 2 usage.
+ */
+export const rsyncGateCommand: BareCommand = {
+  bare: true,
+  summary: 'the forced command of rsync users: runs `rsync --server` only, confined to --root',
+  usage: 'rsync-gate --root DIR --access ro|rw [--rsync PATH]',
+  flags: {
+    root: { type: 'string', description: "the user's area (absolute)" },
+    access: { type: 'string', description: 'ro (pull only) or rw' },
+    rsync: { type: 'string', description: 'the rsync binary (default /usr/bin/rsync)' },
+  },
+  run: ({ flags, env, io, runner }) => {
+    const root = typeof flags.root === 'string' ? flags.root : '';
+    const rsync = typeof flags.rsync === 'string' ? flags.rsync : '/usr/bin/rsync';
+    const access = flags.access;
+    const usage = (text: string) => {
+      io.stderr(`sftp-config rsync-gate: ${text}\n`);
+      return 2;
+    };
+    if (checkAbsolutePath(root) !== undefined || root === '/') return usage('--root: expected an absolute path');
+    if (access !== 'ro' && access !== 'rw') return usage('--access: expected ro or rw');
+    if (checkAbsolutePath(rsync) !== undefined) return usage('--rsync: expected an absolute path');
+    return runGate({ root, access, rsync, command: env.SSH_ORIGINAL_COMMAND }, realFsProbe, runner, io.stderr);
+  },
+};

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type Logger, parseYamlConfig, type Runner, writeFileAtomic } from '@homelab/core';
+import { type CommandDeps, type Logger, parseYamlConfig, type Runner, writeFileAtomic } from '@homelab/core';
 import { type FsProbe, lintUsers } from './chroot-lint.js';
 import { type SftpEnv, type UsersFile, usersFileSchema } from './config.js';
+import { realFsProbe } from './fs-probe.js';
 import { renderAuthorizedKeys } from './render-keys.js';
 import { clashingUsers, renderGroup, renderPasswd } from './render-passwd.js';
 import { renderSshdConfig } from './render-sshd.js';
@@ -108,4 +109,12 @@ async function writeIfChanged(path: string, text: string): Promise<void> {
   if ((await readOr(path, '')) === text) return;
   await mkdir(dirname(path), { recursive: true, mode: 0o755 });
   await writeFileAtomic(path, text, { mode: 0o644 });
+}
+
+/** The `render` command: lint and render once, print the disabled users; exit 1 if any. */
+export async function renderCommand({ config, runner, log, io }: CommandDeps<SftpEnv>): Promise<number> {
+  const outcome = await renderAll(config, loadUsersFile(config.SFTP_CONFIG), { runner, probe: realFsProbe, log });
+  for (const v of outcome.disabled) io.stdout(`${v.line}\n`);
+  io.stdout(`enabled: ${outcome.enabled.join(' ') || '(none)'}\n`);
+  return outcome.disabled.length > 0 ? 1 : 0;
 }

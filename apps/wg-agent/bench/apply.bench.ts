@@ -1,4 +1,4 @@
-// wg-agent's apply (dump, reach rules as one `nft -f`, `wg syncconf`) for 1, 50 and 250 peers, against
+// wg-agent's apply (dump, reach rules as one `nft -f`, the peer changes by `wg addconf`) for 1, 50 and 250 peers, against
 // a bare `wg syncconf` of the same config in the same run; and the pings a connected peer loses while
 // the running agent applies peer changes (goal: none at 10 pings/s). Real wireguard-go, wg and nft in
 // namespaces of this bench, removed at the end.
@@ -24,7 +24,7 @@ import { wgTools } from '../src/wg-tools.js';
 import { createVpnLab, GIT_SSH, startAgent, startClient } from '../test/vpn-lab.js';
 
 const ROUNDS = 7;
-/** An apply runs three processes (dump, nft, syncconf) where the baseline runs one. */
+/** An apply runs three processes (dump, nft, addconf) where the baseline runs one. */
 const GOAL = 4;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 

@@ -1,4 +1,4 @@
-import type { LiveInterface } from './dump.js';
+import type { LiveInterface, LivePeer } from './dump.js';
 import type { DesiredPeer } from './wg-config.js';
 
 /** One difference between the declaration and the live interface, described without any key. */
@@ -22,20 +22,50 @@ export function findDrift(desired: readonly DesiredPeer[], serverPublicKey: stri
       drift.push({ kind: 'missing', peer: peer.name, detail: 'not on the interface' });
       continue;
     }
-    const allowed = [`${peer.address}/32`];
-    if (found.allowedIps.join(',') !== allowed.join(','))
-      drift.push({
-        kind: 'changed',
-        peer: peer.name,
-        detail: `allowed ips ${found.allowedIps.join(',') || '(none)'}, declared ${allowed}`,
-      });
-    if (found.presharedKey !== peer.presharedKey) drift.push({ kind: 'changed', peer: peer.name, detail: 'preshared key differs' });
+    for (const detail of peerChanges(peer, found)) drift.push({ kind: 'changed', peer: peer.name, detail });
   }
   for (const peer of live.peers) {
     if (!declared.has(peer.publicKey))
       drift.push({ kind: 'undeclared', peer: peer.allowedIps.join(',') || '(no allowed ips)', detail: 'on the interface, not declared' });
   }
   return drift;
+}
+
+/** What differs between a declared peer and the same key on the interface (no key in the text). */
+function peerChanges(peer: DesiredPeer, found: LivePeer): string[] {
+  const changes: string[] = [];
+  const allowed = `${peer.address}/32`;
+  if (found.allowedIps.join(',') !== allowed) changes.push(`allowed ips ${found.allowedIps.join(',') || '(none)'}, declared ${allowed}`);
+  if (found.presharedKey !== peer.presharedKey) changes.push('preshared key differs');
+  return changes;
+}
+
+/** The changes that bring the live interface to the declaration, and nothing else. */
+export interface SyncPlan {
+  /** The private key or the listen port differs: both are set (re-binding wireguard-go's socket). */
+  interface: boolean;
+  /** Public keys of peers on the interface that are not declared. */
+  remove: string[];
+  /** Declared peers missing from the interface or differing from it (allowed ips, preshared key). */
+  upsert: DesiredPeer[];
+}
+
+/**
+ * Pure: the smallest change to the live interface. Peers equal to their declaration are not part of
+ * it: `wg syncconf` would set the listen port (wireguard-go then closes and re-opens its UDP socket,
+ * losing the packets of every connected peer in between) and replace every peer's allowed ips.
+ */
+export function planSync(desired: readonly DesiredPeer[], serverPublicKey: string, listenPort: number, live: LiveInterface): SyncPlan {
+  const byKey = new Map(live.peers.map((p) => [p.publicKey, p]));
+  const declared = new Set(desired.map((p) => p.publicKey));
+  return {
+    interface: live.publicKey !== serverPublicKey || live.listenPort !== listenPort,
+    remove: live.peers.filter((p) => !declared.has(p.publicKey)).map((p) => p.publicKey),
+    upsert: desired.filter((peer) => {
+      const found = byKey.get(peer.publicKey);
+      return found === undefined || peerChanges(peer, found).length > 0;
+    }),
+  };
 }
 
 /**

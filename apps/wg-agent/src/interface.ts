@@ -1,4 +1,4 @@
-import { type Child, type Logger, type ProcessRunner, RuntimeError } from '@homelab/core';
+import { type Logger, type ProcessRunner, RuntimeError, type SupervisedChild, superviseChild } from '@homelab/core';
 import type { EnvConfig, ServerConfig } from './config.js';
 import type { WgTools } from './wg-tools.js';
 
@@ -22,12 +22,13 @@ export interface WgInterface {
 /**
  * The WireGuard interface of the edge. The kernel module is tried first (`ip link add type
  * wireguard`), unless WG_USERSPACE says otherwise; without it wireguard-go runs in the foreground as
- * the agent's child (its exit removes the interface; the drift check notices and makes it again).
+ * the agent's child under core's supervisor (its exit, logged, removes the interface; the drift
+ * check notices and makes it again; the agent's stop stops it, SIGKILL after 5 s).
  */
 export function wgInterface(deps: { env: EnvConfig; server: ServerConfig; runner: ProcessRunner; tools: WgTools; log: Logger }) {
   const { env, server, runner, tools, log } = deps;
   const ifname = server.interface;
-  let child: Child | undefined;
+  let child: SupervisedChild | undefined;
   let impl: Implementation | undefined;
 
   const tryKernel = async (): Promise<boolean> => {
@@ -36,22 +37,21 @@ export function wgInterface(deps: { env: EnvConfig; server: ServerConfig; runner
   };
 
   const startUserspace = async () => {
-    const started = runner.start(env.WG_GO, ['-f', ifname], {
-      buffer: false,
-      stdout: 'pipe',
-      stderr: 'pipe',
-      timeoutMs: 0,
+    // Its last words explain a failed start (no /dev/net/tun, no CAP_NET_ADMIN); it logs no key.
+    let lastWords: string[] = [];
+    const started = superviseChild({
+      runner,
+      command: env.WG_GO,
+      args: ['-f', ifname],
       env: { WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1', LOG_LEVEL: 'error' },
+      log,
+      name: 'wireguard-go',
+      onLine: (line) => {
+        lastWords = [...lastWords, line].slice(-20);
+      },
+      killAfterMs: 5_000,
     });
     child = started;
-    // Its last words explain a failed start (no /dev/net/tun, no CAP_NET_ADMIN); it logs no key.
-    let stderr = '';
-    const keep = (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-2000);
-    };
-    started.stdout?.on('data', keep);
-    started.stderr?.on('data', keep);
-    void started.done.then((r) => log.warn({ exitCode: r.exitCode, signal: r.signal, error: r.startError }, 'wireguard-go exited'));
     // wireguard-go makes the link, then its control socket: wait until `wg` can talk to it.
     const deadline = Date.now() + 10_000;
     for (;;) {
@@ -63,11 +63,13 @@ export function wgInterface(deps: { env: EnvConfig; server: ServerConfig; runner
           /* the control socket is not there yet */
         }
       }
-      if (Date.now() > deadline || !started.running)
+      if (Date.now() > deadline || !started.running) {
+        if (!started.running) await started.exited;
         throw new RuntimeError(
-          `wireguard-go did not create ${ifname} (is /dev/net/tun there, and CAP_NET_ADMIN?): ${withoutBanner(stderr) || '(no output)'}`,
+          `wireguard-go did not create ${ifname} (is /dev/net/tun there, and CAP_NET_ADMIN?): ${withoutBanner(lastWords.join('\n')) || '(no output)'}`,
           'WG_CREATE',
         );
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   };
@@ -75,10 +77,8 @@ export function wgInterface(deps: { env: EnvConfig; server: ServerConfig; runner
   return {
     async create() {
       if (await tools.linkExists(ifname)) await runner.run('ip', ['link', 'del', 'dev', ifname], { timeoutMs: 10_000 });
-      if (child) {
-        child.kill('SIGTERM');
-        child = undefined;
-      }
+      await child?.stop();
+      child = undefined;
       impl = env.WG_USERSPACE !== 'always' && (await tryKernel()) ? 'kernel' : undefined;
       if (!impl) {
         if (env.WG_USERSPACE === 'never') throw new RuntimeError('no kernel WireGuard here and WG_USERSPACE=never', 'WG_CREATE');
@@ -93,8 +93,7 @@ export function wgInterface(deps: { env: EnvConfig; server: ServerConfig; runner
     async destroy() {
       if (await tools.linkExists(ifname).catch(() => false))
         await runner.run('ip', ['link', 'del', 'dev', ifname], { timeoutMs: 10_000, okExitCodes: [1, 2] });
-      child?.kill('SIGTERM');
-      await child?.done;
+      await child?.stop();
       child = undefined;
     },
     implementation: () => impl,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type Peer, type ServerConfig, serverSchema } from './config.js';
 import { activePeers, declarationIssues } from './declaration.js';
-import { findDrift, findReachDrift, reachBeforeSync, reachPairs } from './drift.js';
-import { parseDump } from './dump.js';
+import { findDrift, findReachDrift, planSync, reachBeforeSync, reachPairs } from './drift.js';
+import { type LivePeer, parseDump } from './dump.js';
 import { renderRuleset } from './nft-rules.js';
-import { type DesiredPeer, desiredPeers, renderClientConfig, renderServerConfig } from './wg-config.js';
+import { type DesiredPeer, desiredPeers, renderClientConfig, renderPeerChanges, renderServerConfig } from './wg-config.js';
 
 const server: ServerConfig = serverSchema.parse({
   address: '10.200.0.1/24',
@@ -82,6 +82,7 @@ describe('declaration checks and expiry', () => {
 describe('drift', () => {
   const dump = (peers: string[]) => parseDump(`${key(9)}\t${key(8)}\t51820\toff\n${peers.join('\n')}\n`);
   const line = (pub: string, psk: string, ips: string, handshake = 0) => `${pub}\t${psk}\t(none)\t${ips}\t${handshake}\t10\t20\toff`;
+  const toLine = (p: LivePeer) => line(p.publicKey, p.presharedKey ?? '(none)', p.allowedIps.join(','));
 
   it('finds nothing when the interface matches', () => {
     expect(
@@ -104,6 +105,33 @@ describe('drift', () => {
       { kind: 'undeclared', peer: '10.200.0.7/32', detail: 'on the interface, not declared' },
     ]);
     expect(JSON.stringify(drift)).not.toMatch(/[A-Za-z0-9+/]{43}=/);
+  });
+
+  it('plans only what differs: equal peers are left alone, the interface lines only when key or port differ', () => {
+    const equal = dump([line(key(1), key(3), '10.200.0.2/32'), line(key(2), '(none)', '10.200.0.3/32')]);
+    const none = planSync(desired, key(8), 51820, equal);
+    expect(none).toEqual({ interface: false, remove: [], upsert: [] });
+    expect(renderPeerChanges(server, key(9), none)).toBe('');
+    // bob and an undeclared key leave; alice, equal to her declaration, is not in the change at all.
+    const removal = planSync(
+      [desired[0] as DesiredPeer],
+      key(8),
+      51820,
+      dump([...equal.peers.map(toLine), line(key(5), '(none)', '10.200.0.7/32')]),
+    );
+    expect(removal).toEqual({ interface: false, remove: [key(2), key(5)], upsert: [] });
+    // A fresh interface (no key, another port): everything, with the interface lines.
+    const fresh = planSync(desired, key(8), 51820, parseDump('(none)\t(none)\t0\toff\n'));
+    expect(fresh).toEqual({ interface: true, remove: [], upsert: desired });
+    // alice's allowed ips changed, bob's preshared key taken away: both set again, with "no key" for bob.
+    const changed = planSync(desired, key(8), 51820, dump([line(key(1), key(3), '10.200.0.9/32'), line(key(2), key(4), '10.200.0.3/32')]));
+    expect(changed).toEqual({ interface: false, remove: [], upsert: desired });
+    expect(renderPeerChanges(server, key(9), changed)).toBe(
+      `# alice\n[Peer]\nPublicKey = ${key(1)}\nPresharedKey = ${key(3)}\nAllowedIPs = 10.200.0.2/32\n\n# bob\n[Peer]\nPublicKey = ${key(2)}\nPresharedKey = ${key(0)}\nAllowedIPs = 10.200.0.3/32\n`,
+    );
+    expect(renderPeerChanges(server, key(9), { interface: true, upsert: [] })).toBe(
+      `[Interface]\nPrivateKey = ${key(9)}\nListenPort = 51820\n`,
+    );
   });
 
   it('opens reach before the sync except for an address another key still holds', () => {

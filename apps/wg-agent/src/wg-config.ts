@@ -1,4 +1,5 @@
 import type { Peer, ServerConfig } from './config.js';
+import type { SyncPlan } from './drift.js';
 import { parseCidr } from './grammar.js';
 import type { PeerKeys } from './key-store.js';
 
@@ -37,6 +38,24 @@ export function renderServerConfig(server: ServerConfig, privateKey: string, pee
     lines.push(`AllowedIPs = ${peer.address}/32`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** A preshared key of 32 zero bytes: WireGuard's "none", so a peer's key can be taken away too. */
+const NO_PRESHARED_KEY = Buffer.alloc(32).toString('base64');
+
+/**
+ * The changes of a sync plan in `wg addconf` form: the interface lines only when they differ (setting
+ * the listen port re-binds wireguard-go's socket), and only the peers to add or change, each with its
+ * preshared key (or none) and allowed ips. Peers left out are not touched at all.
+ */
+export function renderPeerChanges(server: ServerConfig, privateKey: string, plan: Pick<SyncPlan, 'interface' | 'upsert'>): string {
+  const lines = plan.interface ? ['[Interface]', `PrivateKey = ${privateKey}`, `ListenPort = ${server.listen_port}`] : [];
+  for (const peer of plan.upsert) {
+    if (lines.length > 0) lines.push('');
+    lines.push(`# ${peer.name}`, '[Peer]', `PublicKey = ${peer.publicKey}`);
+    lines.push(`PresharedKey = ${peer.presharedKey ?? NO_PRESHARED_KEY}`, `AllowedIPs = ${peer.address}/32`);
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
 /** The client's config (wg-quick form): what `peer show` prints and encodes as a QR code. */

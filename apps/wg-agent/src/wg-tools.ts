@@ -1,5 +1,6 @@
 import type { Runner } from '@homelab/core';
 import { type LiveInterface, parseDump } from './dump.js';
+import { assertKey } from './keys.js';
 
 /** The `wg`, `nft` and `ip` calls the agent makes, all through the one exec wrapper. */
 export interface WgTools {
@@ -9,6 +10,10 @@ export interface WgTools {
   tryDump(ifname: string): Promise<LiveInterface | undefined>;
   /** `wg syncconf`: the config (with keys) goes through stdin, never through argv or a file. */
   syncconf(ifname: string, config: string): Promise<void>;
+  /** `wg addconf`: adds or changes the peers of the config, leaves every other peer alone; stdin only. */
+  addconf(ifname: string, config: string): Promise<void>;
+  /** `wg set <if> peer <key> remove` for each key; the keys go through stdin, never into a log line. */
+  removePeers(ifname: string, publicKeys: readonly string[]): Promise<void>;
   loadRuleset(ruleset: string): Promise<void>;
   /** The (peer . destination) pairs of the reach set; undefined when the table is missing. */
   listReach(table: string): Promise<string[] | undefined>;
@@ -35,6 +40,15 @@ export function wgTools(runner: Runner): WgTools {
       // Node hands a child a socket as stdin, which `wg` cannot fopen(); `cat` turns it into a pipe.
       // The interface name is an argument ($1), never part of the script.
       await runner.run('sh', ['-c', 'cat | wg syncconf "$1" /dev/stdin', 'wg-syncconf', ifname], { input: config, timeoutMs: TIMEOUT_MS });
+    },
+    async addconf(ifname, config) {
+      await runner.run('sh', ['-c', 'cat | wg addconf "$1" /dev/stdin', 'wg-addconf', ifname], { input: config, timeoutMs: TIMEOUT_MS });
+    },
+    async removePeers(ifname, publicKeys) {
+      // Only keys of the strict grammar reach the shell, which reads them as data (one per line).
+      for (const key of publicKeys) assertKey(key);
+      const script = 'i=$1; shift; while read -r k; do set -- "$@" peer "$k" remove; done; exec wg set "$i" "$@"';
+      await runner.run('sh', ['-c', script, 'wg-remove', ifname], { input: `${publicKeys.join('\n')}\n`, timeoutMs: TIMEOUT_MS });
     },
     async loadRuleset(ruleset) {
       await runner.run('nft', ['-f', '-'], { input: ruleset, timeoutMs: TIMEOUT_MS });

@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { inNetns, type TestProcess, useCleanup, waitFor } from '@homelab/testkit';
+import { inNetns, startProcess, type TestProcess, useCleanup, waitFor } from '@homelab/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentCli, allKeys, type Client, createVpnLab, GIT_SSH, ping, startAgent, startClient, type VpnLab, ZFS_WEB } from './vpn-lab.js';
 
@@ -120,6 +121,36 @@ describe('wg-agent in vpn-edge, real WireGuard clients', () => {
     expect(ping(a.ns, GIT_SSH)).toBe(true);
     // Still the same session: alice's handshake was not redone (no new handshake within 2 min).
     expect(handshakeOf(aliceKey)).toBe(before);
+  });
+
+  it('removing peers one by one under a ping flood (every 3 ms) loses no packet of the staying peer A', { timeout: 120_000 }, async () => {
+    // 24 more peers (no clients), then removed one apply at a time while alice pings git-ssh
+    // every 3 ms: an apply that disturbs a staying peer (wireguard-go re-binding its UDP socket on
+    // every `wg syncconf`, which always sets the listen port) loses a packet in most runs of 24 applies.
+    const base = readFileSync(lab.peersFile, 'utf8').trimEnd();
+    const indent = /^( *)- name:/m.exec(base)?.[1] ?? '  ';
+    const extra = (n: number) =>
+      Array.from({ length: n }, (_, i) => `\n${indent}- { name: r${i + 1}, address: 10.200.0.${101 + i}, allow: [git-ssh] }`).join('');
+    const peersOnWg = () => wgDump().length;
+    const before = peersOnWg();
+    const N = 24;
+    writeFileSync(lab.peersFile, `${base}${extra(N)}\n`);
+    await waitFor(() => peersOnWg() === before + N, { timeoutMs: 20_000, what: `the ${N} extra peers on wg0` });
+    const flood = startProcess('ip', ['netns', 'exec', a.ns, 'ping', '-i', '0.003', '-W', '5', GIT_SSH], { label: 'ping flood' });
+    const replied = () => flood.stdout.flatMap((l) => /icmp_seq=(\d+) ttl/.exec(l)?.[1] ?? []).map(Number);
+    await waitFor(() => replied().length >= 100, { timeoutMs: 20_000, what: 'alice pinging git-ssh' });
+    for (let n = N - 1; n >= 0; n--) {
+      writeFileSync(lab.peersFile, `${base}${extra(n)}\n`);
+      await waitFor(() => peersOnWg() === before + n, { timeoutMs: 10_000, intervalMs: 50, what: `r${n + 1} gone from wg0` });
+    }
+    // Every ping up to `last` is judged once 400 later ones were answered (no reply comes that late).
+    const last = Math.max(...replied());
+    await waitFor(() => Math.max(...replied()) >= last + 400, { timeoutMs: 30_000, what: 'the flood going on' });
+    flood.signal('SIGINT');
+    await flood.waitExit();
+    const got = new Set(replied());
+    const lost = Array.from({ length: last }, (_, i) => i + 1).filter((seq) => !got.has(seq));
+    expect(lost, `icmp_seq lost by alice during ${N} removals (of ${last} pings)`).toEqual([]);
   });
 
   it('drift: a peer removed by hand with `wg set` is back within one interval, and logged', { timeout: 60_000 }, async () => {

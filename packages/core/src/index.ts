@@ -19,3 +19,4 @@ export * from './sidecar.js';
 export * from './state-file.js';
 export * from './supervise.js';
 export * from './unix-socket.js';
+export * from './watched-config.js';

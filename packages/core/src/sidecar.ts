@@ -1,20 +1,22 @@
 import type { Readable, Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import type * as z from 'zod';
-import { type CliSpec, type CommandContext, type CommandSpec, type EnvDoc, type FlagSpec, main } from './cli.js';
-import { type Clock, systemClock } from './clock.js';
+import type { CliSpec, CommandContext, CommandSpec, EnvDoc, FlagSpec } from './cli.js';
+import type { Clock } from './clock.js';
 import { type LoadedConfig, loadEnvConfig } from './config.js';
 import { ConfigError, type ConfigIssue, UsageError } from './errors.js';
 import { createRunner, type ProcessRunner } from './exec.js';
 import { createMetricsRegistry, type ReadinessCheck, startHealthServer } from './health.js';
 import { createLifecycle, type Lifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
+import { bareCommandSpec, isBare, processHost } from './run-sidecar.js';
 import { commonEnvDocs } from './service.js';
 
 /**
  * One declaration per app: its env (schema, prefixes, secrets, docs), its long-running service and
  * its one-shot commands. defineSidecar owns config -> logger -> runner -> metrics registry -> health
- * server -> lifecycle, so no app builds those by hand; main.ts only calls `main(definition)`.
+ * server -> lifecycle, so no app builds those by hand; main.ts only calls `runSidecar(definition)`
+ * (run-sidecar.ts, which runs a `bare` command before any of this loads).
  */
 
 /** What the app's env looks like. The schema spreads `commonEnvShape` (LOG_LEVEL, HEALTH_LISTEN). */
@@ -97,6 +99,7 @@ export interface ServiceSpec<C> {
 }
 
 export interface SidecarCommand<C> {
+  bare?: false;
   summary: string;
   usage?: string;
   flags?: Record<string, FlagSpec>;
@@ -112,13 +115,40 @@ export interface SidecarCommand<C> {
   run(deps: CommandDeps<C>): Promise<number | undefined> | number | undefined;
 }
 
+/** What a bare command gets: nothing the sidecar builds, only the command line, the process and a runner. */
+export interface BareDeps extends CommandContext {
+  io: SidecarIo;
+  clock: Clock;
+  /** Logs nothing: a bare command has no logger. */
+  runner: ProcessRunner;
+}
+
+/**
+ * A command that needs no env config, logger, metrics registry, health server or lifecycle: runSidecar
+ * dispatches it before the rest of the definition and core's heavy modules load, so it starts about
+ * as fast as a plain node script (sftp-config's rsync-gate, sshd's forced command for every rsync
+ * connection). It validates its own flags and env, and reports on stderr.
+ */
+export interface BareCommand {
+  bare: true;
+  summary: string;
+  usage?: string;
+  flags?: Record<string, FlagSpec>;
+  /** Returns the exit code (default 0). */
+  run(deps: BareDeps): Promise<number | undefined> | number | undefined;
+}
+
 export interface SidecarDefinition<S extends z.ZodObject> {
   name: string;
   summary: string;
-  env: SidecarEnv<S>;
+  /**
+   * The env, or a loader of it (`() => import('./config.js').then((m) => m.env)`) for an app whose
+   * bare commands must start without loading its schema; runSidecar loads it for every other command.
+   */
+  env: SidecarEnv<S> | (() => Promise<SidecarEnv<S>>);
   /** The long-running service, run as the command `run` (also the default command). */
   service?: ServiceSpec<z.output<S>>;
-  commands?: Record<string, SidecarCommand<z.output<S>>>;
+  commands?: Record<string, SidecarCommand<z.output<S>> | BareCommand>;
   /** Flags every command accepts. */
   flags?: Record<string, FlagSpec>;
   /** The command run when none is given: `run` when there is a service. */
@@ -134,19 +164,6 @@ export interface SidecarHost {
   /** Signals the lifecycle stops on; tests pass []. */
   stopSignals?: NodeJS.Signals[];
 }
-
-const processHost: SidecarHost = {
-  io: {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    onSignal: (signal, handler) => process.on(signal, handler),
-    stdin: process.stdin,
-    stdoutStream: process.stdout,
-    execPath: process.execPath,
-    script: process.argv[1],
-  },
-  clock: systemClock,
-};
 
 interface CommonConfig {
   LOG_LEVEL?: string;
@@ -167,18 +184,20 @@ export function loadSidecarEnv<S extends z.ZodObject>(
 /** Turns a definition into the CLI spec that `runCli`/`main` run. */
 export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, host: SidecarHost = processHost): CliSpec {
   type C = z.output<S>;
+  const env = def.env;
+  if (typeof env === 'function') throw new TypeError(`${def.name}: its env is a loader; pass the definition through loadSidecar() first`);
   const commands: Record<string, CommandSpec> = {};
 
   const prepare = (ctx: CommandContext, needsConfig: boolean, logTo = def.logTo, logLevel?: string): CommandDeps<C> => {
     let config = undefined as C;
     let secretValues: string[] = [];
-    if (needsConfig) ({ config, secretValues } = loadSidecarEnv(def.env, ctx.env));
+    if (needsConfig) ({ config, secretValues } = loadSidecarEnv(env, ctx.env));
     const level = logLevel ?? (config as CommonConfig | undefined)?.LOG_LEVEL ?? ctx.env.LOG_LEVEL ?? 'info';
     const log = createLogger({
       name: def.name,
       level,
       secrets: secretValues,
-      secretFields: def.env.secrets,
+      secretFields: env.secrets,
       ...(logTo === 'stderr' ? { destination: { write: (line: string) => host.io.stderr(line) }, pretty: false } : {}),
     });
     return {
@@ -212,6 +231,10 @@ export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, 
     };
   }
   for (const [name, command] of Object.entries(def.commands ?? {})) {
+    if (isBare(command)) {
+      commands[name] = bareCommandSpec(command, host);
+      continue;
+    }
     commands[name] = {
       summary: command.summary,
       usage: command.usage,
@@ -235,11 +258,11 @@ export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, 
     defaultCommand: def.defaultCommand ?? (def.service ? 'run' : undefined),
     // The common variables are documented when the app takes them (HEALTH_LISTEN only with a service).
     env: [
-      ...def.env.docs,
+      ...env.docs,
       ...commonEnvDocs.filter(
         (d) =>
-          d.name in def.env.schema.shape &&
-          !def.env.docs.some((own) => own.name === d.name) &&
+          d.name in env.schema.shape &&
+          !env.docs.some((own) => own.name === d.name) &&
           (d.name !== 'HEALTH_LISTEN' || def.service !== undefined),
       ),
     ],
@@ -270,7 +293,4 @@ async function runSidecarService<C>(name: string, spec: ServiceSpec<C>, deps: Co
   return outcome.clean ? 0 : 1;
 }
 
-/** The whole body of an app's main.ts. */
-export function runSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>): void {
-  main(defineSidecar(def));
-}
+export { loadSidecar, runSidecar } from './run-sidecar.js';
