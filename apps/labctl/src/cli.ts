@@ -25,7 +25,7 @@ export const labctl: SidecarDefinition<typeof envSchema> = {
     acceptsArgs: true,
     build: async (deps) => {
       if (deps.args.length > 1) throw new UsageError(`run: expected at most one lab file, got ${deps.args.length}`);
-      stayAtBaselineTier();
+      await stayAtBaselineTier();
       const lab = await loadChecked(deps.args[0] ?? DEFAULT_LAB, deps.io);
       const netns = netnsOptions(deps.flags);
       return buildDaemon({

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive } from '@homelab/core';
-import { makeTempDir } from './temp-dir.js';
+import { makeTempDir } from '@homelab/testkit-base';
 
 export interface BorgRepo {
   dir: string;

@@ -75,16 +75,12 @@ export function buildDaemon(deps: DaemonDeps): SidecarService {
   const rewirer = createRewirer(async ({ reasons, focus }) => {
     const started = performance.now();
     try {
-      // A restart event: only the restarted containers and their link peers matter, and one
-      // `podman container inspect` of just those gives their PIDs (listing every container with
-      // `podman ps` is the slowest step of a pass). A pass for everything (at start) lists them all.
-      const pids = focus
-        ? await deps.podman.running(withLinkPeers(lab, focus).map((c) => podmanName(deps.run, c)))
-        : new Map(
-            (await deps.podman.containers())
-              .filter((c) => c.state === 'running' && c.pid > 0 && byPodmanName.has(c.name))
-              .map((c) => [c.name, c.pid]),
-          );
+      // One `podman container inspect` of just the containers that matter gives their PIDs (listing
+      // every container with `podman ps` is the slowest step of a pass): after a restart event the
+      // restarted containers and their link peers, in a pass for everything (at start) the lab's.
+      const pids = await deps.podman.running(
+        focus ? withLinkPeers(lab, focus).map((c) => podmanName(deps.run, c)) : [...byPodmanName.keys()],
+      );
       const present = new Set([...pids.keys()].flatMap((n) => (byPodmanName.has(n) ? [byPodmanName.get(n) as string] : [])));
       // A container that restarted needs its own links again; a pass for everything runs at start.
       const focused = focus ? new Set([...focus].filter((c) => present.has(c))) : undefined;
