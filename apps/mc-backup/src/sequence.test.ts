@@ -2,15 +2,23 @@ import { silentLogger } from '@homelab/core';
 import { describe, expect, it } from 'vitest';
 import { fakeWorld } from '../test/fakes.js';
 import { resumeIfPaused } from './save-on.js';
-import { runBackup, type SequenceOptions } from './sequence.js';
+import { runBackup, type SequenceDeps, type SequenceOptions } from './sequence.js';
 import { initialState } from './state.js';
 
 type World = ReturnType<typeof fakeWorld>;
 
-function run(w: World, overrides: Partial<SequenceOptions> = {}) {
+function run(w: World, overrides: Partial<SequenceOptions> = {}, deps: Partial<SequenceDeps> = {}) {
   const time = w.clock.time;
   return runBackup(
-    { connector: w.connector, borg: w.borg, stager: w.staged ? w.stager : undefined, state: w.state, clock: w.clock, log: silentLogger() },
+    {
+      connector: w.connector,
+      borg: w.borg,
+      stager: w.staged ? w.stager : undefined,
+      state: w.state,
+      clock: w.clock,
+      log: silentLogger(),
+      ...deps,
+    },
     {
       id: `run-${time}`,
       trigger: 'now',
@@ -263,22 +271,7 @@ describe('runBackup: saving left off by a killed run', () => {
     const leftovers = new Promise<void>((resolve) => {
       orphansGone = resolve;
     });
-    const pending = runBackup(
-      { connector: w.connector, borg: w.borg, stager: w.stager, state: w.state, clock: w.clock, log: silentLogger(), leftovers },
-      {
-        id: 'run-1',
-        trigger: 'now',
-        archive: 'world-1',
-        archiveDir: '/staging',
-        keep: { daily: 7, weekly: 4, monthly: 6 },
-        announce: 'off',
-        commandTimeoutMs: 1000,
-        flushTimeoutMs: 1000,
-        resumeTimeoutMs: 2000,
-        signal: new AbortController().signal,
-        pid: 42,
-      },
-    );
+    const pending = run(w, { announce: 'off' }, { leftovers });
     await new Promise((r) => setTimeout(r, 10));
     expect(w.rec.calls).toEqual(['rcon#1 save-on']);
     expect(w.state.current.paused).toBeNull();
