@@ -68,7 +68,7 @@ for (const script of selected) {
 
 const tableModule = join(outDir, 'bench-table.mjs');
 await build({
-  entryPoints: [join(root, 'packages/testkit/src/bench.ts')],
+  entryPoints: [join(root, 'packages/testkit-base/src/bench.ts')],
   outfile: tableModule,
   bundle: true,
   platform: 'node',

@@ -1,4 +1,4 @@
-import { DebouncedJob, initialDebounce, quietPeriod, type ServiceDeps, type SidecarService } from '@homelab/core';
+import { quietRenderJob, type ServiceDeps, type SidecarService } from '@homelab/core';
 import { type CgitConfigEnv, targetsFrom } from './config.js';
 import { type FollowingWatcher, followPool } from './follow-pool.js';
 import { superviseLighttpd } from './lighttpd-supervisor.js';
@@ -50,14 +50,7 @@ export function buildCgitConfig(deps: ServiceDeps<CgitConfigEnv>): SidecarServic
     exitCode: () => (lighttpd?.failed() ? 1 : undefined),
     async start(): Promise<void> {
       // A push or a `git config` rewrite settles within the quiet period; render() keeps its own errors.
-      const renders = new DebouncedJob({
-        clock,
-        settings: quietPeriod(opts.debounceMs),
-        initial: initialDebounce({ now: clock.now(), runAtStart: false }),
-        run: render,
-        log,
-        name: 'render',
-      });
+      const renders = quietRenderJob({ clock, log, quietMs: opts.debounceMs, render });
       const pool = followPool(t.pool, log.child({ component: 'watch' }), () => renders.notifyChanges());
       watcher = pool;
       lifecycle.onStop('watcher', () => pool.close());

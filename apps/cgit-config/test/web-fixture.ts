@@ -2,18 +2,9 @@ import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { appBundle, freePort, httpRequest, makeTempDir, startProcess, type TestProcess, waitFor } from '@homelab/testkit';
+import { appBundle, freePort, GIT_TEST_ENV, httpRequest, makeTempDir, startProcess, type TestProcess, waitFor } from '@homelab/testkit';
 
 const run = promisify(execFile);
-
-export const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.org',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.org',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_TERMINAL_PROMPT: '0',
-};
 
 export interface Pool {
   root: string;
@@ -62,7 +53,7 @@ export async function makePool(): Promise<Pool> {
       }
     },
     async git(args, cwd = root) {
-      return (await run('git', args, { cwd, env: { ...process.env, ...GIT_ENV } })).stdout;
+      return (await run('git', args, { cwd, env: { ...process.env, ...GIT_TEST_ENV } })).stdout;
     },
     async pushContent(name, extra = {}) {
       const work = await makeTempDir('cgit-work-');
@@ -117,7 +108,10 @@ export function links(html: string): string[] {
 export async function canClone(p: Pool, name: string): Promise<boolean> {
   const target = await makeTempDir('cgit-clone-');
   try {
-    await run('git', ['clone', '-q', `${p.base}/${name}`, join(target, 'c')], { env: { ...process.env, ...GIT_ENV }, timeout: 30_000 });
+    await run('git', ['clone', '-q', `${p.base}/${name}`, join(target, 'c')], {
+      env: { ...process.env, ...GIT_TEST_ENV },
+      timeout: 30_000,
+    });
     return true;
   } catch {
     return false;

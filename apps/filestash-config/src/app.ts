@@ -14,10 +14,10 @@ import { loadSharesFile, type RenderOutcome, renderAll } from './render.js';
  * readiness checks say so.
  */
 export function build(deps: ServiceDeps<FilestashEnv>): SidecarService {
-  const { config: env, log, runner, lifecycle, registry, clock } = deps;
+  const { config: env, log, runner, lifecycle, registry } = deps;
   // At start a bad YAML is a ConfigError: exit 2 with one line naming the key. Then a change, or the
   // recheck tick (mounts and the datastore change without the YAML changing), reloads it and renders.
-  const shares = watchConfig({
+  const shares = watchConfig(deps, {
     path: env.FILESTASH_CONFIG,
     load: loadSharesFile,
     render: (file) => render(file),
@@ -27,9 +27,6 @@ export function build(deps: ServiceDeps<FilestashEnv>): SidecarService {
     what: 'shares YAML',
     debounceMs: env.FILESTASH_DEBOUNCE,
     recheckMs: env.FILESTASH_RECHECK_INTERVAL,
-    clock,
-    log,
-    lifecycle,
   });
   const metrics = createFilestashMetrics(registry);
   const status: { renders: number; failures: number; last?: RenderOutcome; lastError?: string; lastText?: string } = {

@@ -2,18 +2,10 @@ import { execFile } from 'node:child_process';
 import { chmod, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { appBundle, makeTempDir, useCleanup } from '@homelab/testkit';
+import { appBundle, GIT_TEST_ENV, makeTempDir, useCleanup } from '@homelab/testkit';
 import { beforeEach, expect } from 'vitest';
 
 const execFileP = promisify(execFile);
-
-export const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.org',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.org',
-  GIT_CONFIG_NOSYSTEM: '1',
-};
 
 export interface Result {
   code: number;
@@ -59,7 +51,7 @@ export function useGitHome(): void {
   beforeEach(async () => {
     home = await makeTempDir('git-home-');
     pool = join(home, 'repos');
-    env = { ...process.env, ...GIT_ENV, HOME: home, GIT_SHELL_REPOS: pool };
+    env = { ...process.env, ...GIT_TEST_ENV, HOME: home, GIT_SHELL_REPOS: pool };
     const installed = await app('install-commands');
     expect(installed.code, installed.stderr).toBe(0);
     // Stands in for ssh + sshd: git runs `<ssh> [options] <host> <command>`, and sshd

@@ -87,7 +87,7 @@ export function build(deps: ServiceDeps<ProxyStatsConfig>) {
       lastRun: lastRun ?? null,
       running: snap?.running ?? false,
       newLinesPending: snap?.newLinesPending ?? false,
-      nextRunAt: snap === undefined ? null : new Date(Math.max(snap.nextRunAt, 0)).toISOString(),
+      nextRunAt: snap?.nextRunAt === undefined ? null : new Date(snap.nextRunAt).toISOString(),
       consecutiveFailures: snap?.failures ?? 0,
       currentRelease: publisher?.current?.current ?? null,
     };

@@ -1,14 +1,16 @@
+import type { DebounceSettings } from '@homelab/core';
+
 /**
- * When GoAccess runs, as a pure policy: every function takes the state and `now` and returns a new
- * state or a decision, so the rules are tested with plain numbers (schedule.test.ts).
+ * When GoAccess runs. The batching is core's debounce policy (packages/core debounce.ts, run by a
+ * DebouncedJob): new lines start a batch that runs once the log has been quiet for `debounceMs`, or
+ * `maxWaitMs` after its first change when it never goes quiet; one run at a time (lines arriving
+ * during a run form the next batch); a failed run keeps its batch and waits for a doubling backoff.
+ * What is proxy-stats' own, pure here and tested with plain numbers (schedule.test.ts):
  *
- * - New lines (the log's identity or size changed since it was last seen) start a batch; the batch
- *   runs once the log has been quiet for `debounceMs`, or `maxWaitMs` after its first change when the
- *   log never goes quiet (a busy proxy still gets a fresh report).
- * - A run also happens `intervalMs` after the last good one even when the log is quiet, so the report
- *   and the readiness check never go stale; the first run happens at once (at start).
- * - One run at a time: lines arriving during a run form the next batch.
- * - A failed run keeps its batch and waits for a doubling backoff before the next attempt.
+ * - New lines are a change of the log's identity (inode, size, mtime) between two polls; a log that
+ *   disappeared has none, its reappearance does.
+ * - The first run happens at once (at start), and a quiet log still gets a run `intervalMs` after the
+ *   last good one, so the report and the readiness check never go stale.
  */
 export interface ScheduleSettings {
   debounceMs: number;
@@ -18,87 +20,83 @@ export interface ScheduleSettings {
   retryMaxMs: number;
 }
 
-/** New lines not yet covered by a run: when they were first and last seen. */
-export interface Batch {
-  first: number;
-  last: number;
-}
-
-export interface ScheduleState {
-  pending: Batch | undefined;
-  /** The log's identity as last observed (undefined: not observed yet, or missing). */
-  seen: string | undefined;
-  running: { startedAt: number; batch: Batch | undefined } | undefined;
-  /** When the last good run started: the report covers the log at least up to then. */
-  lastGoodAt: number | undefined;
-  failures: number;
-  retryAt: number | undefined;
-}
-
 export type RunReason = 'start' | 'new-lines' | 'interval';
 
-export type Decision = { kind: 'run'; reason: RunReason } | { kind: 'wait'; until: number } | { kind: 'busy' };
-
-export function initialSchedule(): ScheduleState {
-  return { pending: undefined, seen: undefined, running: undefined, lastGoodAt: undefined, failures: 0, retryAt: undefined };
+/** The settings of the DebouncedJob that runs GoAccess. */
+export function debounceSettings(s: ScheduleSettings): DebounceSettings {
+  return { debounceMs: s.debounceMs, maxWaitMs: s.maxWaitMs, retryMinMs: s.retryMinMs, retryMaxMs: s.retryMaxMs };
 }
 
-function merge(a: Batch | undefined, b: Batch | undefined): Batch | undefined {
-  if (!a) return b;
-  if (!b) return a;
-  return { first: Math.min(a.first, b.first), last: Math.max(a.last, b.last) };
+/** What the poller remembers between two polls. */
+export interface PollState {
+  /** The log's identity as last observed (undefined: not observed yet, or missing). */
+  seen: string | undefined;
+  /** When the last good run started: the report covers the log at least up to then. */
+  lastGoodAt: number | undefined;
+  /** An interval run was asked of the job and has not succeeded yet. */
+  intervalAsked: boolean;
 }
 
-/** Records what the log looks like now; a changed identity means new lines (or a rotated log). */
-export function observeLog(state: ScheduleState, identity: string | undefined, now: number): ScheduleState {
-  if (identity === state.seen) return state;
-  // A log that disappeared has no new lines to read; its reappearance does.
-  const pending = identity === undefined ? state.pending : merge(state.pending, { first: now, last: now });
-  return { ...state, seen: identity, pending };
+export function initialPoll(): PollState {
+  return { seen: undefined, lastGoodAt: undefined, intervalAsked: false };
 }
 
-export function backoffMs(failures: number, settings: ScheduleSettings): number {
-  if (failures <= 0) return 0;
-  return Math.min(settings.retryMaxMs, settings.retryMinMs * 2 ** Math.min(failures - 1, 30));
+/** When a quiet log is due for a run (undefined before the first good run: the start run covers it). */
+export function intervalDue(state: PollState, settings: ScheduleSettings): number | undefined {
+  return state.lastGoodAt === undefined ? undefined : state.lastGoodAt + settings.intervalMs;
 }
 
-/** When the next run is due, and why. */
-export function nextRun(state: ScheduleState, settings: ScheduleSettings): { at: number; reason: RunReason } {
-  const periodic =
-    state.lastGoodAt === undefined
-      ? { at: Number.NEGATIVE_INFINITY, reason: 'start' as const }
-      : { at: state.lastGoodAt + settings.intervalMs, reason: 'interval' as const };
-  let due: { at: number; reason: RunReason } = periodic;
-  const batch = state.pending;
-  if (batch) {
-    const at = Math.min(batch.last + settings.debounceMs, batch.first + settings.maxWaitMs);
-    if (at < due.at) due = { at, reason: 'new-lines' };
-  }
-  return state.retryAt === undefined ? due : { ...due, at: Math.max(due.at, state.retryAt) };
+export interface PollDecision {
+  state: PollState;
+  /** New lines: a change for the job. */
+  newLines: boolean;
+  /** Ask the job for a run without waiting for quiet (the interval passed). */
+  askInterval: boolean;
+  /** How long to sleep before the next poll. */
+  sleepMs: number;
 }
 
-export function decide(state: ScheduleState, now: number, settings: ScheduleSettings): Decision {
-  if (state.running) return { kind: 'busy' };
-  const due = nextRun(state, settings);
-  return now >= due.at ? { kind: 'run', reason: due.reason } : { kind: 'wait', until: due.at };
-}
-
-/** The pending batch moves into the run; lines seen from now on form the next batch. */
-export function startRun(state: ScheduleState, now: number): ScheduleState {
-  return { ...state, pending: undefined, running: { startedAt: now, batch: state.pending } };
-}
-
-export function finishRun(state: ScheduleState, now: number, ok: boolean, settings: ScheduleSettings): ScheduleState {
-  const started = state.running?.startedAt ?? now;
-  if (ok) return { ...state, running: undefined, lastGoodAt: started, failures: 0, retryAt: undefined };
-  const failures = state.failures + 1;
+/** One poll: what the log looks like now, whether a run is in flight. */
+export function poll(
+  state: PollState,
+  identity: string | undefined,
+  now: number,
+  running: boolean,
+  settings: ScheduleSettings & { pollMs: number },
+): PollDecision {
+  const newLines = identity !== state.seen && identity !== undefined;
+  const due = intervalDue(state, settings);
+  const askInterval = due !== undefined && now >= due && !running && !state.intervalAsked;
+  const sleepMs = due === undefined || due <= now ? settings.pollMs : Math.min(settings.pollMs, due - now);
   return {
-    ...state,
-    pending: merge(state.running?.batch, state.pending),
-    running: undefined,
-    failures,
-    retryAt: now + backoffMs(failures, settings),
+    state: { ...state, seen: identity, intervalAsked: state.intervalAsked || askInterval },
+    newLines,
+    askInterval,
+    sleepMs: Math.max(1, sleepMs),
   };
+}
+
+/** Why the job runs now: the first good run is the start run; then the interval when it asked. */
+export function runReason(state: PollState): RunReason {
+  if (state.lastGoodAt === undefined) return 'start';
+  return state.intervalAsked ? 'interval' : 'new-lines';
+}
+
+/** A good run that started at `startedAt`. */
+export function runSucceeded(state: PollState, startedAt: number): PollState {
+  return { ...state, lastGoodAt: startedAt, intervalAsked: false };
+}
+
+/** The next run as /healthz shows it: the job's pending batch, or the interval of a quiet log. */
+export function nextRunAt(
+  job: { nextRunAt: number | undefined; failures: number },
+  state: PollState,
+  settings: ScheduleSettings,
+): number | undefined {
+  const due = intervalDue(state, settings);
+  if (job.nextRunAt === undefined) return due;
+  // After a failure the backoff holds every run, the interval's too.
+  return due === undefined || job.failures > 0 ? job.nextRunAt : Math.min(job.nextRunAt, due);
 }
 
 /** Pure readiness: a report exists and the last good run is recent enough. */

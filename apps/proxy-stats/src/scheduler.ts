@@ -1,32 +1,34 @@
-import type { Clock, Logger } from '@homelab/core';
+import { type Clock, DebouncedJob, initialDebounce, type Logger } from '@homelab/core';
 import type { RunJob } from './run-job.js';
 import {
-  decide,
-  finishRun,
-  initialSchedule,
-  nextRun,
-  observeLog,
+  debounceSettings,
+  initialPoll,
+  nextRunAt,
+  type PollState,
+  poll,
+  runReason,
+  runSucceeded,
   type ScheduleSettings,
-  type ScheduleState,
-  startRun,
 } from './schedule.js';
 
 export interface SchedulerSnapshot {
   running: boolean;
   newLinesPending: boolean;
-  nextRunAt: number;
+  nextRunAt: number | undefined;
   failures: number;
   lastGoodAt: number | undefined;
 }
 
 /**
- * The effectful shell around the pure schedule: polls the log's identity every `pollMs`, feeds it to
- * the policy, and runs GoAccess when the policy says so, one run at a time.
+ * GoAccess runs through core's DebouncedJob (debounce, max wait, one run at a time, backoff; the
+ * start run is its first, immediate batch). This shell polls the log's identity every `pollMs` and
+ * feeds the job what the pure poll (schedule.ts) decides: new lines, or a run of a quiet log.
  */
 export class StatsScheduler {
-  private state: ScheduleState = initialSchedule();
+  private state: PollState = initialPoll();
+  private readonly job: DebouncedJob;
   private readonly stopController = new AbortController();
-  private loopDone: Promise<void> | undefined;
+  private pollDone: Promise<void> | undefined;
 
   constructor(
     private readonly opts: {
@@ -37,56 +39,58 @@ export class StatsScheduler {
       run: RunJob;
       log: Logger;
     },
-  ) {}
+  ) {
+    this.job = new DebouncedJob({
+      clock: opts.clock,
+      settings: debounceSettings(opts.settings),
+      initial: initialDebounce({ now: opts.clock.now(), runAtStart: true }),
+      run: async ({ startedAt, signal }) => {
+        await opts.run({ startedAt, reason: runReason(this.state), signal });
+        this.state = runSucceeded(this.state, startedAt);
+      },
+      log: opts.log,
+    });
+  }
 
   snapshot(): SchedulerSnapshot {
+    const job = this.job.snapshot();
     return {
-      running: this.state.running !== undefined,
-      newLinesPending: this.state.pending !== undefined,
-      nextRunAt: nextRun(this.state, this.opts.settings).at,
-      failures: this.state.failures,
+      running: job.running,
+      newLinesPending: job.pendingChanges > 0,
+      nextRunAt: nextRunAt(job, this.state, this.opts.settings),
+      failures: job.failures,
       lastGoodAt: this.state.lastGoodAt,
     };
   }
 
   start(): void {
-    this.loopDone ??= this.loop();
+    this.pollDone ??= this.pollLoop();
   }
 
-  /** Aborts a running GoAccess (its process is killed, its database copy dropped) and ends the loop. */
+  /** Aborts a running GoAccess (its process is killed, its database copy dropped) and ends the polling. */
   async stop(): Promise<void> {
     this.stopController.abort(new Error('stopping'));
-    await this.loopDone;
+    await Promise.all([this.job.stop(), this.pollDone]);
   }
 
-  private async loop(): Promise<void> {
-    const { clock, settings, log } = this.opts;
+  private async pollLoop(): Promise<void> {
+    const { clock, log } = this.opts;
     const signal = this.stopController.signal;
+    const settings = { ...this.opts.settings, pollMs: this.opts.pollMs };
+    let first = true;
     while (!signal.aborted) {
       const identity = await this.opts.probe().catch((error) => {
         log.warn({ err: error }, 'cannot stat the access log');
         return undefined;
       });
-      const now = clock.now();
-      this.state = observeLog(this.state, identity, now);
-      const decision = decide(this.state, now, settings);
-      if (decision.kind === 'run') {
-        this.state = startRun(this.state, now);
-        let ok = false;
-        try {
-          await this.opts.run({ startedAt: now, reason: decision.reason, signal });
-          ok = true;
-        } catch (error) {
-          if (signal.aborted) return;
-          log.debug({ err: error }, 'run failed');
-        }
-        this.state = finishRun(this.state, clock.now(), ok, settings);
-        if (!ok)
-          log.info({ failures: this.state.failures, retryAt: new Date(this.state.retryAt ?? 0).toISOString() }, 'run will be retried');
-        continue;
-      }
-      const until = decision.kind === 'wait' ? decision.until : now + this.opts.pollMs;
-      await clock.sleep(Math.max(1, Math.min(this.opts.pollMs, until - now)), signal).catch(() => {});
+      const decision = poll(this.state, identity, clock.now(), this.job.snapshot().running, settings);
+      this.state = decision.state;
+      if (decision.newLines) this.job.notifyChanges();
+      if (decision.askInterval) this.job.requestRun();
+      // The log as it is at start belongs to the start run, not to a second batch after it.
+      if (first) this.job.start();
+      first = false;
+      await clock.sleep(decision.sleepMs, signal).catch(() => {});
     }
   }
 }

@@ -1,50 +1,20 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RconClient } from '@homelab/rcon';
-import { makeTempDir, RawPeer, socatTo, startBridge, useCleanup, waitFor } from '@homelab/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { closeAfter, makeTempDir, RawPeer, socatTo, startBridge, useCleanup, waitFor } from '@homelab/testkit';
+import { describe, expect, it } from 'vitest';
+import { logReader } from './log-reader.js';
 
 // Issue 12, class 5: the bridge bounds its clients (timeouts, a connection cap, history in chunks).
 useCleanup();
-const closers: (() => unknown)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map(async (close) => close()));
-});
 const run = promisify(execFile);
 
-async function open(path: string): Promise<RawPeer> {
-  const peer = await RawPeer.open({ path });
-  closers.push(() => peer.close());
-  return peer;
-}
 function client(path: string, password = ''): RconClient {
   const c = new RconClient({ target: { path }, password, reconnect: false });
-  closers.push(() => c.close());
+  closeAfter(() => c.close());
   return c;
-}
-/** A plain-text reader of the log socket; `slow` pauses after each chunk, as a client on a slow link. */
-function logReader(path: string, opts: { slow?: boolean } = {}) {
-  const state = { lines: [] as string[], closed: false, socket: connect(path) as Socket };
-  let partial = '';
-  state.socket.setEncoding('utf8');
-  state.socket.on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop() ?? '';
-    state.lines.push(...parts);
-    if (opts.slow) {
-      state.socket.pause();
-      setTimeout(() => state.socket.resume(), 5);
-    }
-  });
-  state.socket.on('error', () => {});
-  state.socket.on('close', () => {
-    state.closed = true;
-  });
-  closers.push(() => state.socket.destroy());
-  return state;
 }
 
 describe('rcon-bridge bounds its clients', () => {
@@ -52,10 +22,10 @@ describe('rcon-bridge bounds its clients', () => {
     const { socket, backupSocket, logSocket, bridge } = await startBridge({
       env: { BRIDGE_CLIENT_TIMEOUT: '1s', BRIDGE_CLIENT_IDLE_TIMEOUT: '3s' },
     });
-    const silent = await open(socket);
-    const half = await open(backupSocket);
+    const silent = await RawPeer.open({ path: socket });
+    const half = await RawPeer.open({ path: backupSocket });
     half.write(Buffer.from([20, 0, 0, 0, 1, 0, 0]));
-    const idle = await open(socket);
+    const idle = await RawPeer.open({ path: socket });
     idle.send(1, 3, '');
     await waitFor(() => idle.packets.length === 1, { what: 'the login reply' });
     const busy = client(socket);
@@ -92,10 +62,10 @@ describe('rcon-bridge bounds its clients', () => {
   it('the connection after BRIDGE_MAX_CLIENTS gets a one-line refusal and is closed; the first ones keep working', async () => {
     const { socket, logSocket, mc } = await startBridge({ env: { BRIDGE_MAX_CLIENTS: '3', BRIDGE_SOCKET_PASSWORD: 'pw' } });
     const first = Array.from({ length: 3 }, () => new RconClient({ target: { path: socket }, password: 'pw', reconnect: false }));
-    for (const c of first) closers.push(() => c.close());
+    for (const c of first) closeAfter(() => c.close());
     await Promise.all(first.map((c) => c.connect()));
 
-    const extra = await open(socket);
+    const extra = await RawPeer.open({ path: socket });
     await waitFor(() => extra.closed, { what: 'the 4th connection to be closed' });
     expect(extra.packets.map((p) => p.payload)).toEqual([
       'rcon-bridge: error: too many clients (3 connected, BRIDGE_MAX_CLIENTS=3); try again later',

@@ -1,79 +1,22 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RconClient } from '@homelab/rcon';
-import {
-  appBundle,
-  fakeMinecraftBundle,
-  freePort,
-  makeTempDir,
-  sleep,
-  startApp,
-  startBridge,
-  startProcess,
-  useCleanup,
-  waitFor,
-} from '@homelab/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { appBundle, closeAfter, sleep, startApp, startBridge, startProcess, useCleanup, waitFor } from '@homelab/testkit';
+import { describe, expect, it } from 'vitest';
+import { serverRepos, supervisedServer } from './supervised.js';
 
 useCleanup();
-const clients: RconClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
-
-const gitEnv = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@example.test',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@example.test',
-};
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', ['-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    env: gitEnv,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
 
 /** A supervised fake server in a git working tree (its origin can be updated), players as given. */
 async function supervised(players: string[], env: Record<string, string> = {}) {
-  const dir = await makeTempDir('bridge-countdown-');
-  const origin = join(dir, 'origin.git');
-  const dev = join(dir, 'dev');
-  const tree = join(dir, 'tree');
-  git(dir, 'init', '--bare', '-q', origin);
-  git(dir, 'clone', '-q', origin, dev);
-  writeFileSync(join(dev, 'server.properties'), 'motd=v1\n');
-  writeFileSync(join(dev, '.gitignore'), 'world/\nlogs/\n');
-  git(dev, 'add', '.');
-  git(dev, 'commit', '-q', '-m', 'v1');
-  git(dev, 'push', '-q', 'origin', 'HEAD:main');
-  git(dir, 'clone', '-q', '-b', 'main', origin, tree);
-  const port = await freePort();
-  const pwFile = join(dir, 'pw');
-  writeFileSync(pwFile, 'pw-countdown\n');
-  const socket = join(dir, 'rcon.sock');
+  const { dir, tree, pushUpdate } = await serverRepos('bridge-countdown-');
+  const server = await supervisedServer(dir, { tree, players });
+  const socket = server.socket;
   const backupSocket = join(dir, 'backup.sock');
-  const server = [
-    process.execPath,
-    fakeMinecraftBundle(),
-    '--port',
-    String(port),
-    '--password-file',
-    pwFile,
-    '--world',
-    join(tree, 'world'),
-  ];
-  if (players.length > 0) server.push('--players', players.join(','));
-  const bridge = await startApp('rcon-bridge', ['run', '--', ...server], {
+  const bridge = await startApp('rcon-bridge', server.args, {
     env: {
-      RCON_PORT: String(port),
-      RCON_PASSWORD_FILE: pwFile,
-      BRIDGE_SOCKET: socket,
+      ...server.env,
       BRIDGE_BACKUP_SOCKET: backupSocket,
-      BRIDGE_WORKTREE: tree,
       BRIDGE_STOP_TIMEOUT: '20s',
       BRIDGE_COUNTDOWN: '3s,2s,1s',
       ...env,
@@ -82,13 +25,8 @@ async function supervised(players: string[], env: Record<string, string> = {}) {
   });
   const client = (path = socket) => {
     const c = new RconClient({ target: { path }, password: '' });
-    clients.push(c);
+    closeAfter(() => c.close());
     return c;
-  };
-  const pushUpdate = (text: string) => {
-    writeFileSync(join(dev, 'server.properties'), text);
-    git(dev, 'commit', '-q', '-am', text.trim());
-    git(dev, 'push', '-q', 'origin', 'HEAD:main');
   };
   const starts = () => bridge.proc.stdout.filter((l) => l.includes('Starting minecraft server version')).length;
   const said = () =>
@@ -174,7 +112,7 @@ describe('rcon-bridge announced restarts and stops', { timeout: 180_000 }, () =>
     // unsupervised: no restart (nothing to bring back)
     const plain = await startBridge({ readyTimeoutMs: 40_000 });
     const p = new RconClient({ target: { path: plain.socket }, password: '' });
-    clients.push(p);
+    closeAfter(() => p.close());
     expect(await p.command('bridge:restart')).toMatch(/^rcon-bridge: refused: bridge:restart needs a supervised server/);
   });
 });

@@ -1,74 +1,34 @@
 import { appendFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { RconClient } from '@homelab/rcon';
-import { fakeMinecraftBundle, freePort, makeTempDir, sleep, startApp, useCleanup, waitFor } from '@homelab/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { closeAfter, freePort, makeTempDir, sleep, startApp, useCleanup, waitFor } from '@homelab/testkit';
+import { describe, expect, it } from 'vitest';
+import { logReader } from './log-reader.js';
+import { supervisedServer } from './supervised.js';
 
 useCleanup();
-const closers: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-});
-
-function readLines(path: string): { lines: string[]; socket: Socket } {
-  const lines: string[] = [];
-  const socket = connect(path);
-  let partial = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop() ?? '';
-    lines.push(...parts);
-  });
-  socket.on('error', () => {});
-  closers.push(() => socket.destroy());
-  return { lines, socket };
-}
 
 describe('rcon-bridge log socket', () => {
   it('streams the supervised server: history first, then live lines', async () => {
     const dir = await makeTempDir('bridge-logs-');
-    const port = await freePort();
-    writeFileSync(join(dir, 'pw'), 'pw-logs\n');
     const logSocket = join(dir, 'log.sock');
-    const rconSocket = join(dir, 'rcon.sock');
-    const bridge = await startApp(
-      'rcon-bridge',
-      [
-        'run',
-        '--',
-        process.execPath,
-        fakeMinecraftBundle(),
-        '--port',
-        String(port),
-        '--password-file',
-        join(dir, 'pw'),
-        '--world',
-        join(dir, 'world'),
-      ],
-      {
-        env: {
-          RCON_PORT: String(port),
-          RCON_PASSWORD_FILE: join(dir, 'pw'),
-          BRIDGE_SOCKET: rconSocket,
-          BRIDGE_LOG_SOCKET: logSocket,
-          BRIDGE_LOG_HISTORY: '5',
-        },
-      },
-    );
+    const server = await supervisedServer(dir);
+    const rconSocket = server.socket;
+    const bridge = await startApp('rcon-bridge', server.args, {
+      env: { ...server.env, BRIDGE_LOG_SOCKET: logSocket, BRIDGE_LOG_HISTORY: '5' },
+    });
     // The server's own lines also stay in the container log (the bridge's stdout).
     await bridge.proc.waitForLine(/\[Server thread\/INFO\]: RCON running on/);
-    const first = readLines(logSocket);
+    const first = logReader(logSocket);
     await waitFor(() => first.lines.length >= 5, { what: 'the history' });
     const history = first.lines.slice(0, 5);
     expect(history.join('\n')).toMatch(/RCON running on/);
     expect(history.join('\n')).not.toMatch(/Starting minecraft server/); // only the last 5
     const client = new RconClient({ target: { path: rconSocket }, password: '' });
-    closers.push(() => client.close());
+    closeAfter(() => client.close());
     await client.command('say hello-live');
     await waitFor(() => first.lines.some((l) => /\[Server thread\/INFO\]: \[Rcon\] hello-live$/.test(l)), { what: 'the live line' });
-    const second = readLines(logSocket);
+    const second = logReader(logSocket);
     await waitFor(() => second.lines.some((l) => /hello-live/.test(l)), { what: 'a new client to get the line in its history' });
   });
 
@@ -89,7 +49,7 @@ describe('rcon-bridge log socket', () => {
         BRIDGE_LOG_FILE: file,
       },
     });
-    const reader = readLines(logSocket);
+    const reader = logReader(logSocket);
     await waitFor(() => reader.lines.length >= 200, { what: 'the last 200 lines' });
     expect(reader.lines[0]).toBe('old-100');
     expect(reader.lines.at(-1)).toBe('old-299');

@@ -1,15 +1,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { RconClient } from '@homelab/rcon';
-import { bigReplyText, socatTo, startBridge, upstreamConnections, upstreamTrouble, useCleanup } from '@homelab/testkit';
+import { bigReplyText, closeAfter, socatTo, startBridge, upstreamConnections, upstreamTrouble, useCleanup } from '@homelab/testkit';
 import { Rcon } from 'rcon-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 useCleanup();
-const closers: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close().catch(() => {})));
-});
 const run = promisify(execFile);
 
 describe('rcon-bridge with outside peers', () => {
@@ -26,7 +22,7 @@ describe('rcon-bridge with outside peers', () => {
     const rc = new Rcon({ host: '127.0.0.1', port, password: 'bridge-pw', timeout: 10_000 });
     rc.on('error', () => {});
     await rc.connect();
-    closers.push(() => rc.end());
+    closeAfter(() => rc.end().catch(() => {})); // rcon-client's end() rejects once the connection is gone
     expect(await rc.send('list')).toBe(expected);
     expect(await rc.send('time query gametime')).toMatch(/^The time is \d+$/);
     expect(upstreamTrouble(mc)).toEqual([]);
@@ -39,7 +35,7 @@ describe('rcon-bridge with outside peers', () => {
   it('our client over the unix socket gets a 20,000-char non-ASCII bigreply whole and in order', async () => {
     const { socket, mc } = await startBridge();
     const client = new RconClient({ target: { path: socket }, password: '' });
-    closers.push(() => client.close());
+    closeAfter(() => client.close());
     for (const n of [20_000, 4096, 8192, 0]) expect(await client.command(`bigreply ${n}`)).toBe(bigReplyText(n));
     expect(bigReplyText(20_000)).toMatch(/ä.*€/);
     expect(upstreamTrouble(mc)).toEqual([]);
@@ -48,7 +44,7 @@ describe('rcon-bridge with outside peers', () => {
   it('20 clients x 200 commands at once: each gets exactly its own replies in order; upstream sees one clean connection', async () => {
     const { socket, mc } = await startBridge();
     const clients = Array.from({ length: 20 }, () => new RconClient({ target: { path: socket }, password: '' }));
-    for (const c of clients) closers.push(() => c.close());
+    for (const c of clients) closeAfter(() => c.close());
     await Promise.all(clients.map((c) => c.connect()));
     const results = await Promise.all(
       clients.map(async (c, ci) => {

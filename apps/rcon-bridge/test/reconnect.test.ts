@@ -1,18 +1,14 @@
 import { RconClient } from '@homelab/rcon';
-import { startBridge, startProcess, useCleanup, waitFor } from '@homelab/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { closeAfter, startBridge, startProcess, useCleanup, waitFor } from '@homelab/testkit';
+import { describe, expect, it } from 'vitest';
 
 useCleanup();
-const closers: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
 
 describe('rcon-bridge upstream reconnects', () => {
   it('fails fast while the server is gone, readiness goes false then true, and it reconnects on its own', async () => {
     const { socket, mc, bridge } = await startBridge();
     const client = new RconClient({ target: { path: socket }, password: '' });
-    closers.push(() => client.close());
+    closeAfter(() => client.close());
     expect(await client.command('list')).toMatch(/^There are 0/);
 
     mc.proc.signal('SIGKILL');

@@ -1,26 +1,16 @@
-import { RawPeer, receivedCommands, startBridge, useCleanup, waitFor } from '@homelab/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { RawPeer, receivedCommands, startBridge, useCleanup } from '@homelab/testkit';
+import { describe, expect, it } from 'vitest';
 
 // Issue 12, class 5: the restricted socket forwards exactly the text it checked, and tellraw only
 // with plain text components. The fake prints every command exactly as it arrived (--log-commands).
 useCleanup();
-const closers: (() => unknown)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map(async (close) => close()));
-});
 
+/** A raw peer on the backup socket, logged in: `ask` sends one command (a new id each) and returns the reply. */
 async function backupPeer(path: string): Promise<{ ask(command: string): Promise<string> }> {
   const peer = await RawPeer.open({ path });
-  closers.push(() => peer.close());
-  let id = 1;
-  const ask = async (payload: string) => {
-    const before = peer.packets.length;
-    peer.send(++id, id === 2 ? 3 : 2, payload);
-    await waitFor(() => peer.packets.length > before, { what: `a reply to ${JSON.stringify(payload.slice(0, 40))}` });
-    return peer.packets.at(-1)?.payload ?? '';
-  };
-  await ask('login');
-  return { ask };
+  let id = 2;
+  await peer.ask(id, 3, 'login');
+  return { ask: (payload: string) => peer.ask(++id, 2, payload) };
 }
 
 const REFUSED = /^rcon-bridge: refused .*nothing was sent to the server$/s;

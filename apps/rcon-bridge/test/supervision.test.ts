@@ -1,87 +1,28 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RconClient } from '@homelab/rcon';
-import { appBundle, fakeMinecraftBundle, freePort, makeTempDir, startApp, startProcess, useCleanup, verifyWorld } from '@homelab/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { appBundle, closeAfter, gitSync, makeTempDir, startApp, startProcess, useCleanup, verifyWorld } from '@homelab/testkit';
+import { describe, expect, it } from 'vitest';
+import { serverRepos, supervisedServer } from './supervised.js';
 
 useCleanup();
-const closers: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
 
-const gitEnv = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@example.test',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@example.test',
-};
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    env: gitEnv,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
-}
-
-/** An origin repo, the server's working tree cloned from it, and a second clone to push "updates" from. */
-async function repos() {
-  const dir = await makeTempDir('bridge-git-');
-  const origin = join(dir, 'origin.git');
-  const tree = join(dir, 'tree');
-  const dev = join(dir, 'dev');
-  git(dir, 'init', '--bare', '-q', origin);
-  git(dir, 'clone', '-q', origin, dev);
-  writeFileSync(join(dev, 'server.properties'), 'motd=v1\n');
-  writeFileSync(join(dev, '.gitignore'), 'world/\nlogs/\n');
-  git(dev, 'add', '.');
-  git(dev, 'commit', '-q', '-m', 'v1');
-  git(dev, 'push', '-q', 'origin', 'HEAD:main');
-  git(dir, 'clone', '-q', '-b', 'main', origin, tree);
-  const pushUpdate = (text: string) => {
-    writeFileSync(join(dev, 'server.properties'), text);
-    git(dev, 'commit', '-q', '-am', text.trim());
-    git(dev, 'push', '-q', 'origin', 'HEAD:main');
-  };
-  return { dir, tree, dev, pushUpdate };
-}
-
+/** The fake server supervised in `tree` (password file and sockets beside it). */
 async function bridgeArgs(tree: string) {
-  const port = await freePort();
-  const pwFile = join(tree, '..', 'pw');
-  writeFileSync(pwFile, 'pw-sup\n');
-  const socket = join(tree, '..', 'rcon.sock');
-  return {
-    socket,
-    args: [
-      'run',
-      '--',
-      process.execPath,
-      fakeMinecraftBundle(),
-      '--port',
-      String(port),
-      '--password-file',
-      pwFile,
-      '--world',
-      join(tree, 'world'),
-    ],
-    env: { RCON_PORT: String(port), RCON_PASSWORD_FILE: pwFile, BRIDGE_SOCKET: socket, BRIDGE_WORKTREE: tree, BRIDGE_STOP_TIMEOUT: '20s' },
-  };
+  const server = await supervisedServer(join(tree, '..'), { tree });
+  return { ...server, env: { ...server.env, BRIDGE_STOP_TIMEOUT: '20s' } };
 }
 
 describe('rcon-bridge supervision', () => {
   it('fast-forwards the tree before launch; on SIGTERM the server gets stop, saves and exits 0 before the bridge', async () => {
-    const { tree, pushUpdate } = await repos();
+    const { tree, pushUpdate } = await serverRepos('bridge-git-');
     pushUpdate('motd=v2\n');
     const { args, env, socket } = await bridgeArgs(tree);
     const bridge = await startApp('rcon-bridge', args, { env });
     expect(readFileSync(join(tree, 'server.properties'), 'utf8')).toBe('motd=v2\n');
     expect(bridge.proc.logs().some((l) => l.msg === 'working tree fast-forwarded to its origin')).toBe(true);
     const client = new RconClient({ target: { path: socket }, password: '', reconnect: false });
-    closers.push(() => client.close());
+    closeAfter(() => client.close());
     expect(await client.command('list')).toMatch(/^There are 0/);
 
     bridge.proc.signal('SIGTERM');
@@ -98,7 +39,7 @@ describe('rcon-bridge supervision', () => {
   });
 
   it('refuses a dirty or a diverged tree with a clear error instead of resetting it', async () => {
-    const { tree, pushUpdate } = await repos();
+    const { tree, pushUpdate } = await serverRepos('bridge-git-');
     writeFileSync(join(tree, 'server.properties'), 'motd=local edit\n');
     const dirty = await bridgeArgs(tree);
     const first = startProcess(process.execPath, [appBundle('rcon-bridge'), ...dirty.args], {
@@ -108,30 +49,30 @@ describe('rcon-bridge supervision', () => {
     expect(first.stderr.join('\n')).toMatch(/working tree .*tree has local changes \(M server.properties\).*never resets/);
     expect(readFileSync(join(tree, 'server.properties'), 'utf8')).toBe('motd=local edit\n');
 
-    git(tree, 'commit', '-q', '-am', 'local commit');
+    gitSync(tree, 'commit', '-q', '-am', 'local commit');
     pushUpdate('motd=v3\n');
     const diverged = startProcess(process.execPath, [appBundle('rcon-bridge'), ...dirty.args], {
       env: { ...dirty.env, HEALTH_LISTEN: join(tree, '..', 'h2.sock') },
     });
     expect(await diverged.waitExit()).toMatchObject({ code: 1 });
     expect(diverged.stderr.join('\n')).toMatch(/has diverged from origin\/main \(1 local, 1 upstream commits\)/);
-    expect(git(tree, 'log', '-1', '--format=%s')).toBe('local commit');
+    expect(gitSync(tree, 'log', '-1', '--format=%s')).toBe('local commit');
     expect(first.stdout.join('\n') + diverged.stdout.join('\n')).not.toMatch(/minecraft server started/);
   });
 
   it('exits with the server when it stops by itself (stop from a client); "rcon-bridge -- CMD" works too', async () => {
-    const { tree } = await repos();
+    const { tree } = await serverRepos('bridge-git-');
     const { args, env, socket } = await bridgeArgs(tree);
     const bridge = await startApp('rcon-bridge', args.slice(1), { env });
     const client = new RconClient({ target: { path: socket }, password: '', reconnect: false });
-    closers.push(() => client.close());
+    closeAfter(() => client.close());
     expect(await client.command('stop')).toBe('Stopping the server');
     expect(await bridge.proc.waitExit(20_000)).toMatchObject({ code: 0 });
     expect(bridge.proc.stdout.join('\n')).toMatch(/minecraft server exited by itself/);
   });
 
   it('forwards SIGHUP to the server (which saves and exits 129, like the JVM) and exits with its code', async () => {
-    const { tree } = await repos();
+    const { tree } = await serverRepos('bridge-git-');
     const { args, env } = await bridgeArgs(tree);
     const bridge = await startApp('rcon-bridge', args, { env });
     bridge.proc.signal('SIGHUP');

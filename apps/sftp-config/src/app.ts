@@ -13,10 +13,10 @@ import { ensureHostKey, superviseSshd } from './sshd-supervisor.js';
  * its user). A YAML that stops validating keeps the last good render in place.
  */
 export function build(deps: ServiceDeps<SftpEnv>): SidecarService {
-  const { config: env, log, runner, lifecycle, registry, clock } = deps;
+  const { config: env, log, runner, lifecycle, registry } = deps;
   // At start a bad YAML is a ConfigError: exit 2 with one line naming the key. Then a change (or the
   // relint tick, so a repaired folder enables its user) reloads it and renders, then SIGHUPs sshd.
-  const users = watchConfig({
+  const users = watchConfig(deps, {
     path: env.SFTP_CONFIG,
     load: loadUsersFile,
     render: () => render(true),
@@ -26,9 +26,6 @@ export function build(deps: ServiceDeps<SftpEnv>): SidecarService {
     what: 'users YAML',
     debounceMs: env.SFTP_DEBOUNCE,
     recheckMs: env.SFTP_RELINT_INTERVAL,
-    clock,
-    log,
-    lifecycle,
   });
   const metrics = createSftpMetrics(registry);
   const status: { renders: number; failures: number; last?: RenderOutcome; lastError?: string } = { renders: 0, failures: 0 };

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BenchRow, bundleScript, httpRequest, percentile, reportBench, sleep } from '@homelab/testkit';
+import { type BenchRow, bundleScript, httpRequest, percentile, reportBench, sleep } from '@homelab/testkit-base';
 
 const root = process.env.HOMELAB_REPO_ROOT ?? process.cwd();
 const dir = mkdtempSync(join(tmpdir(), 'bench-sidecars-'));

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleScript, httpRequest, percentile, reportBench, sleep } from '@homelab/testkit';
+import { bundleScript, httpRequest, percentile, reportBench, sleep } from '@homelab/testkit-base';
 
 const root = process.env.HOMELAB_REPO_ROOT ?? process.cwd();
 const dir = mkdtempSync(join(tmpdir(), 'bench-core-'));

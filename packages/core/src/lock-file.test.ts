@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDirSync, useCleanup } from '@homelab/testkit';
+import { makeTempDirSync, useCleanup } from '@homelab/testkit-base';
 import { describe, expect, it } from 'vitest';
 import { LockHeldError } from './errors.js';
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { makeTempDirSync, useCleanup } from '@homelab/testkit';
+import { makeTempDirSync, useCleanup } from '@homelab/testkit-base';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { loadEnvConfig } from './config.js';

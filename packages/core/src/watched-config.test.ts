@@ -30,20 +30,20 @@ function setup(recheckMs = 1_000_000) {
   const lifecycle = createLifecycle({ log: silentLogger(), signals: [] });
   const renders: number[] = [];
   const refusals: string[] = [];
-  const watched = watchConfig({
-    path,
-    load: loadNumber,
-    render: async (n) => {
-      renders.push(n);
+  const watched = watchConfig(
+    { clock, log: silentLogger(), lifecycle },
+    {
+      path,
+      load: loadNumber,
+      render: async (n) => {
+        renders.push(n);
+      },
+      refused: (error) => refusals.push((error as Error).message),
+      what: 'number file',
+      debounceMs: 10,
+      recheckMs,
     },
-    refused: (error) => refusals.push((error as Error).message),
-    what: 'number file',
-    debounceMs: 10,
-    recheckMs,
-    clock,
-    log: silentLogger(),
-    lifecycle,
-  });
+  );
   /** Moves the manual clock in debounce steps until `done` (the file event itself comes in real time). */
   const until = async (done: () => boolean) => {
     for (let i = 0; i < 1000 && !done(); i++) {
@@ -60,7 +60,12 @@ describe('watchConfig', () => {
     const { watched, path } = setup();
     expect(watched.current).toBe(1);
     writeFileSync(path, 'x\n');
-    expect(() => watchConfig(optionsLike(path))).toThrow(/expected a number/);
+    expect(() =>
+      watchConfig(
+        { clock: new ManualClock(0), log: silentLogger(), lifecycle: createLifecycle({ log: silentLogger(), signals: [] }) },
+        optionsLike(path),
+      ),
+    ).toThrow(/expected a number/);
   });
 
   it('a changed file is reloaded and rendered; a replaced one too; a refused one keeps the last good one', async () => {
@@ -108,8 +113,5 @@ function optionsLike(path: string) {
     what: 'number file',
     debounceMs: 10,
     recheckMs: 1000,
-    clock: new ManualClock(0),
-    log: silentLogger(),
-    lifecycle: createLifecycle({ log: silentLogger(), signals: [] }),
   };
 }

@@ -6,6 +6,13 @@ import { DebouncedJob } from './debounced-job.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
 
+/** What a followed file needs from the service (its ServiceDeps). */
+export interface WatchedConfigDeps {
+  clock: Clock;
+  log: Logger;
+  lifecycle: Lifecycle;
+}
+
 export interface WatchedConfigOptions<F> {
   /** The file the sidecar renders from (e.g. a users YAML). */
   path: string;
@@ -21,9 +28,6 @@ export interface WatchedConfigOptions<F> {
   debounceMs: number;
   /** Reload and render this often even without a change (mounts and folders change beside the file). */
   recheckMs: number;
-  clock: Clock;
-  log: Logger;
-  lifecycle: Lifecycle;
 }
 
 export interface WatchedConfig<F> {
@@ -39,8 +43,8 @@ export interface WatchedConfig<F> {
  * reloaded and rendered on every change and every `recheckMs`, through one DebouncedJob; a reload
  * that is refused keeps the last good file and its render in place.
  */
-export function watchConfig<F>(opts: WatchedConfigOptions<F>): WatchedConfig<F> {
-  const { clock, log, lifecycle } = opts;
+export function watchConfig<F>(deps: WatchedConfigDeps, opts: WatchedConfigOptions<F>): WatchedConfig<F> {
+  const { clock, log, lifecycle } = deps;
   let current = opts.load(opts.path);
 
   /** Reload, then render; a refused file renders nothing. */
@@ -60,14 +64,7 @@ export function watchConfig<F>(opts: WatchedConfigOptions<F>): WatchedConfig<F> 
       return current;
     },
     start() {
-      const renders = new DebouncedJob({
-        clock,
-        settings: quietPeriod(opts.debounceMs),
-        initial: initialDebounce({ now: clock.now(), runAtStart: false }),
-        run: rerender,
-        log,
-        name: 'render',
-      });
+      const renders = quietRenderJob({ clock, log, quietMs: opts.debounceMs, render: rerender });
       renders.start();
       lifecycle.onStop('renders', () => renders.stop());
       // The folder, not the file: editors and ConfigMap-style updates replace the file.
@@ -89,4 +86,15 @@ export function watchConfig<F>(opts: WatchedConfigOptions<F>): WatchedConfig<F> 
       lifecycle.onStop('recheck timer', () => stopRecheck.abort());
     },
   };
+}
+
+/**
+ * The job of a re-render that keeps its own errors: it runs after `quietMs` without a change
+ * (`quietPeriod`), one at a time; changes during a render make exactly one more (cgit-config's pool
+ * renders, and every followed config file).
+ */
+export function quietRenderJob(opts: { clock: Clock; log: Logger; quietMs: number; render: () => Promise<void> }): DebouncedJob {
+  const { clock, log } = opts;
+  const initial = initialDebounce({ now: clock.now(), runAtStart: false });
+  return new DebouncedJob({ clock, settings: quietPeriod(opts.quietMs), initial, run: opts.render, log, name: 'render' });
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleScript, makeTempDir, useCleanup } from '@homelab/testkit';
+import { bundleScript, makeTempDir, useCleanup } from '@homelab/testkit-base';
 import { describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../src/atomic-file.js';
 

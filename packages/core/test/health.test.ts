@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { httpRequest, makeTempDir, startProcess, useCleanup } from '@homelab/testkit';
+import { httpRequest, makeTempDir, startProcess, useCleanup } from '@homelab/testkit-base';
 import { Counter } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { buildHealthApp, createMetricsRegistry, parseListen, startHealthServer } from '../src/health.js';

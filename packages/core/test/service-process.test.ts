@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleScript, httpRequest, makeTempDir, startProcess, useCleanup, waitFor } from '@homelab/testkit';
+import { bundleScript, httpRequest, makeTempDir, startProcess, useCleanup, waitFor } from '@homelab/testkit-base';
 import { describe, expect, it } from 'vitest';
 
 useCleanup('each');

@@ -1,17 +1,9 @@
-export * from './app.js';
-export * from './bench.js';
+// The generic helpers come from @homelab/testkit-base (no workspace dependency, so core's tests can
+// use it without a cycle); re-exported here so an app's tests import one package.
+export * from '@homelab/testkit-base';
 export * from './bridge.js';
-export * from './bundle.js';
-export * from './caddy.js';
-export * from './cleanup.js';
 export * from './fake-little-a-map/index.js';
 export * from './fake-minecraft/index.js';
-export * from './http.js';
-export * from './netns.js';
-export * from './ports.js';
-export * from './process.js';
 export * from './raw-peer.js';
 export * from './recording-runner.js';
 export * from './stepping-clock.js';
-export * from './temp-dir.js';
-export * from './wait.js';

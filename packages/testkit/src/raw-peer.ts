@@ -1,7 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { encodePacket, type Packet, PacketDecoder } from '@homelab/rcon';
+import { closeAfter, waitFor } from '@homelab/testkit-base';
 
-/** A bare RCON peer for tests: writes exactly what it is told, collects every packet and the close. */
+/** A bare RCON peer for tests: writes exactly what it is told, collects every packet and the close (closed by `useCleanup`). */
 export class RawPeer {
   readonly packets: Packet[] = [];
   closed = false;
@@ -17,13 +18,30 @@ export class RawPeer {
   static open(target: { path: string } | { host: string; port: number }): Promise<RawPeer> {
     return new Promise((resolve, reject) => {
       const socket = 'path' in target ? connect(target.path) : connect(target.port, target.host);
-      socket.once('connect', () => resolve(new RawPeer(socket)));
+      socket.once('connect', () => {
+        const peer = new RawPeer(socket);
+        closeAfter(() => peer.close());
+        resolve(peer);
+      });
       socket.once('error', reject);
     });
   }
 
   send(id: number, type: number, payload = ''): void {
     this.socket.write(encodePacket(id, type, payload));
+  }
+
+  /** Sends one packet and waits for the next packet back. */
+  async request(id: number, type: number, payload: string): Promise<Packet> {
+    const before = this.packets.length;
+    this.send(id, type, payload);
+    await waitFor(() => this.packets.length > before, { what: `a reply to ${JSON.stringify(payload.slice(0, 40))}` });
+    return this.packets.at(-1) as Packet;
+  }
+
+  /** `request`, resolving with the reply's payload. */
+  async ask(id: number, type: number, payload: string): Promise<string> {
+    return (await this.request(id, type, payload)).payload;
   }
 
   write(bytes: Uint8Array): void {

@@ -1,10 +1,7 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeTempDir, startProcess, useCleanup, waitFor } from '@homelab/testkit-base';
 import { describe, expect, it } from 'vitest';
-import { useCleanup } from '../cleanup.js';
-import { startProcess } from '../process.js';
-import { makeTempDir } from '../temp-dir.js';
-import { waitFor } from '../wait.js';
 import { checkPublishedMap, createFakeRenderer, readPublishedIndex, sha256 } from './index.js';
 
 useCleanup();

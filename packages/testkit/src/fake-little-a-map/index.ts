@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, readFile, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { repoRoot } from '../app.js';
+import { repoRoot } from '@homelab/testkit-base';
 import { type FakeMapControl, type FakeMapManifest, sha256 } from './render.js';
 
 export type { FakeMapControl, FakeMapManifest } from './render.js';

@@ -1,5 +1,6 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { decodeFrame, encodeFrame, readString, readVarInt, writeString } from './protocol.js';
+import { TcpListener } from './tcp-listener.js';
 
 /** What the status answer reports (vanilla 1.21.1: protocol 767). */
 export const GAME_VERSION = { name: '1.21.1', protocol: 767 };
@@ -19,32 +20,12 @@ export interface GameListenerOptions {
  * two first states a client can ask for in its handshake. Status (the server list ping): the JSON
  * status, then the pong of a ping. Login: a login Disconnect (no real client can play here).
  */
-export class GameListener {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
-
+export class GameListener extends TcpListener {
   constructor(private readonly opts: GameListenerOptions) {
-    this.server = createServer((socket) => this.accept(socket));
+    super(opts);
   }
 
-  listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.opts.port, this.opts.host, () => {
-        const address = this.server.address();
-        resolve(typeof address === 'object' && address ? address.port : this.opts.port);
-      });
-    });
-  }
-
-  close(): void {
-    this.server.close();
-    for (const socket of this.sockets) socket.destroy();
-  }
-
-  private accept(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
+  protected accept(socket: Socket): void {
     socket.on('error', () => socket.destroy());
     socket.setTimeout(30_000, () => socket.destroy());
     const from = `${(socket.remoteAddress ?? '?').replace(/^::ffff:/, '')}:${socket.remotePort ?? 0}`;

@@ -1,6 +1,7 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { javaUtf8 } from './java-text.js';
 import type { VanillaLog } from './log.js';
+import { TcpListener } from './tcp-listener.js';
 
 /** Vanilla's RconClient reads into this buffer: one read must be exactly one packet. */
 const READ_BUFFER = 1460;
@@ -21,40 +22,26 @@ export interface RconListenerOptions {
  * responses go out in 4096-char fragments with no end marker, each request is answered before
  * the next read. Unlike vanilla it logs why it dropped a connection (tests assert on that line).
  */
-export class RconListener {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+export class RconListener extends TcpListener {
   private clientCount = 0;
   /** Connections dropped because a read was not exactly one packet. */
   drops = 0;
 
   constructor(private readonly opts: RconListenerOptions) {
-    this.server = createServer((socket) => this.accept(socket));
+    super(opts);
   }
 
-  listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.opts.port, this.opts.host, () => {
-        const address = this.server.address();
-        resolve(typeof address === 'object' && address ? address.port : this.opts.port);
-      });
-    });
-  }
-
-  close(): void {
-    this.server.close();
-    for (const socket of this.sockets) socket.destroy();
+  override close(): void {
+    super.close();
     this.opts.log.info('Thread RCON Listener stopped');
   }
 
-  private accept(socket: Socket): void {
+  protected accept(socket: Socket): void {
     const n = ++this.clientCount;
     const who = `RCON Client /${(socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '')}`;
     const thread = `${who} #${n}`;
     const log = this.opts.log;
     log.info(`Thread ${who} started`, 'RCON Listener #1');
-    this.sockets.add(socket);
     socket.setNoDelay(true);
     // The kernel's receive buffer as the blocked Java thread sees it on its next read().
     let inbox: Buffer = Buffer.alloc(0);
@@ -134,7 +121,6 @@ export class RconListener {
     socket.on('error', () => {});
     socket.on('close', () => {
       closed = true;
-      this.sockets.delete(socket);
       log.info(`Thread ${who} shutting down`, thread);
     });
   }

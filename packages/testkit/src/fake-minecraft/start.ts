@@ -1,10 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../app.js';
-import { freePort } from '../ports.js';
-import { startProcess, type TestProcess } from '../process.js';
-import { makeTempDir } from '../temp-dir.js';
-import { waitFor } from '../wait.js';
+import { freePort, makeTempDir, repoRoot, startProcess, type TestProcess, waitFor } from '@homelab/testkit-base';
 
 /** The bundled fake (built by `npm run build` / turbo from packages/testkit). */
 export function fakeMinecraftBundle(): string {

@@ -1,14 +1,13 @@
 import { join } from 'node:path';
-import { makeTempDir, RawPeer, useCleanup, waitFor } from '@homelab/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
-import { RconClient } from '../src/client.js';
-import { RconServer } from '../src/server.js';
+import { RconClient, RconServer } from '@homelab/rcon';
+import { closeAfter, makeTempDir, useCleanup, waitFor } from '@homelab/testkit-base';
+import { describe, expect, it } from 'vitest';
+import { RawPeer } from '../src/raw-peer.js';
+
+// packages/rcon's server driven by testkit's RawPeer: it lives here because testkit depends on
+// @homelab/rcon, so rcon's own tests cannot use RawPeer without a dependency cycle.
 
 useCleanup();
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
 
 async function serve(opts: Partial<ConstructorParameters<typeof RconServer>[0]> = {}) {
   const path = join(await makeTempDir('rcon-server-'), 'rcon.sock');
@@ -22,7 +21,7 @@ async function serve(opts: Partial<ConstructorParameters<typeof RconServer>[0]> 
     ...opts,
   });
   await server.listen({ path, mode: 0o600 });
-  closers.push(() => server.close());
+  closeAfter(() => server.close());
   return { path, server, seen };
 }
 
@@ -30,7 +29,7 @@ describe('RconServer', () => {
   it('serves our client over a unix socket and re-splits long replies', async () => {
     const { path } = await serve({ password: 'pw' });
     const client = new RconClient({ target: { path }, password: 'pw' });
-    closers.push(() => client.close());
+    closeAfter(() => client.close());
     await client.connect();
     expect(await client.command('hello')).toBe('echo:hello');
     expect(await client.command('big 10000')).toBe('ß'.repeat(10000));
@@ -87,7 +86,7 @@ describe('RconServer client limits', () => {
     const idle = await RawPeer.open({ path });
     idle.send(1, 3, '');
     const busy = new RconClient({ target: { path }, password: '', reconnect: false });
-    closers.push(() => busy.close());
+    closeAfter(() => busy.close());
     await busy.connect();
     await expect(new RconClient({ target: { path }, password: '', reconnect: false }).connect()).rejects.toThrow(
       /closed the connection during login: error: too many clients \(4 connected, at most 4\)/,

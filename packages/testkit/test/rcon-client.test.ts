@@ -1,17 +1,16 @@
 import { createServer } from 'node:net';
-import { bigReplyText, startFakeMinecraft, startProcess, useCleanup, waitFor } from '@homelab/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
-import { RconClient } from '../src/client.js';
-import { isRconError } from '../src/errors.js';
+import { isRconError, RconClient } from '@homelab/rcon';
+import { closeAfter, startProcess, useCleanup, waitFor } from '@homelab/testkit-base';
+import { describe, expect, it } from 'vitest';
+import { bigReplyText, startFakeMinecraft } from '../src/fake-minecraft/index.js';
+
+// packages/rcon's client against testkit's fake vanilla server: it lives here because testkit
+// depends on @homelab/rcon, so rcon's own tests cannot use the fake without a dependency cycle.
 
 useCleanup();
-const clients: RconClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
 function client(port: number, password: string, extra: Partial<ConstructorParameters<typeof RconClient>[0]> = {}): RconClient {
   const c = new RconClient({ target: { host: '127.0.0.1', port }, password, backoff: { minMs: 50, maxMs: 200 }, ...extra });
-  clients.push(c);
+  closeAfter(() => c.close());
   return c;
 }
 

@@ -6,7 +6,7 @@ import { type StartOptions, startProcess, type TestProcess } from './process.js'
 import { makeTempDir } from './temp-dir.js';
 import { waitFor } from './wait.js';
 
-/** The repository root (testkit lives in packages/testkit/src or packages/testkit/dist). */
+/** The repository root (this file is packages/testkit-base/src/app.ts). */
 export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
 /** Absolute path of a built app bundle; throws a clear error when `npm run build` was not run. */

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { onLines } from '@homelab/core/lines';
+import { createInterface } from 'node:readline';
 import { waitFor } from './wait.js';
 
 export interface ExitInfo {
@@ -95,8 +95,9 @@ export class TestProcess {
   }
 }
 
+// node's own line reader, not core's onLines: this package depends on no workspace package.
 function collectLines(stream: NodeJS.ReadableStream | null, into: string[]): void {
-  onLines(stream, (line) => into.push(line));
+  if (stream) createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => into.push(line));
 }
 
 const running = new Set<TestProcess>();
