@@ -157,7 +157,8 @@ describe('fake Minecraft server: players and world files as vanilla writes them'
   });
 
   it('writes Anvil region files with zlib chunks and a gzip NBT level.dat; a torn copy is found', async () => {
-    const mc = await startFakeMinecraft({ args: ['--region-kib', '64'] });
+    // No steady writes while it reads the files (each one is torn on purpose for a while): only the fresh world.
+    const mc = await startFakeMinecraft({ args: ['--region-kib', '64', '--write-interval-ms', '3600000'] });
     const region = readFileSync(join(mc.world, 'region', 'r.0.0.mca'));
     expect(region.length % 4096).toBe(0);
     expect(regionProblem(region)).toBeUndefined();
