@@ -1,8 +1,7 @@
-import { sleep, useCleanup, waitFor } from '@homelab/testkit';
+import { runBorg, sleep, useCleanup, waitFor } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   archiveNames,
-  borg,
   finishedRun,
   runBackupCli,
   saveEvents,
@@ -107,7 +106,7 @@ describe('crash safety: SIGKILL mc-backup at random moments', () => {
       expect(check.bad, why(`archive ${name}`)).toEqual([]);
       if (!name.endsWith('.checkpoint')) expect(check.files, why(`archive ${name}`)).toBe(worldFiles(4));
     }
-    borg(stack, ['check']);
+    runBorg(stack.repo, ['check']);
     // the loop did exercise kills while saving was off (the "paused" third always is)
     expect(killedWhileOff.length, why('kills while saving was off')).toBeGreaterThanOrEqual(ITERATIONS / 6);
     console.log(

@@ -4,10 +4,12 @@ import { describe, expect, it } from 'vitest';
 import {
   archiveNames,
   finishedRun,
+  pausedCopyStarted,
   readState,
   runBackupCli,
   saveEvents,
   savingIsOn,
+  slowPausedCopy,
   slowProgram,
   startBackup,
   startBackupStack,
@@ -123,16 +125,11 @@ describe('mc-backup failure paths (fake server, real bridge, real borg)', () => 
         ...stack.env,
         // fires once, a few seconds from now
         BACKUP_SCHEDULE: `${at.getSeconds()} * * * * *`,
-        BACKUP_RSYNC_BIN: slowProgram(stack, 'rsync', 3, { skip: 1 }),
-        // an exclusion with a slash: the paused catch-up leaves the copy to rsync (the slow fixture)
-        BACKUP_EXCLUDE: 'cache/*.tmp',
+        ...slowPausedCopy(stack, 3),
         BACKUP_RESUME_TIMEOUT: '1s',
       },
     });
-    await waitFor(() => daemon.proc.stdout.filter((l) => l.includes('slow-rsync') && l.includes('process start')).length === 2, {
-      timeoutMs: 75_000,
-      what: 'the paused copy',
-    });
+    await pausedCopyStarted(daemon.proc, 75_000);
     expect(savingIsOn(stack.mc)).toBe(false);
     await stack.bridge.proc.stop();
     await waitFor(() => daemon.proc.logs().some((l) => l.msg === 'backup failure'), { timeoutMs: 30_000, what: 'the run to fail' });

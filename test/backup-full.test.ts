@@ -2,17 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RconClient } from '@homelab/rcon';
-import { makeTempDir, sleep, startApp, useCleanup, verifyWorld, waitFor } from '@homelab/testkit';
+import { borgLocks, makeTempDir, sleep, startApp, useCleanup, verifyWorld, waitFor } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
 import {
   archiveNames,
-  borgLocks,
   finishedRun,
+  pausedCopyStarted,
   readState,
   runBackupCli,
   saveEvents,
   savingIsOn,
-  slowProgram,
+  slowPausedCopy,
   startBackup,
   startBackupStack,
   verifyArchive,
@@ -20,9 +20,6 @@ import {
 } from './backup-helpers.js';
 
 useCleanup();
-
-/** An exclusion with a slash: the paused catch-up leaves the copy to rsync (the slow fixture). */
-const FORCE_RSYNC = 'cache/*.tmp';
 
 describe('mc-backup against the fake server through the real bridge and real borg', () => {
   it('a full run: paused only for the staging copy, the archive restores to whole files', async () => {
@@ -58,7 +55,7 @@ describe('mc-backup against the fake server through the real bridge and real bor
     // a big file keeps borg busy long enough to be interrupted mid-create
     writeFileSync(join(stack.mc.world, 'big.bin'), randomBytes(160 * 1024 * 1024));
     const proc = startBackup(stack, ['now']);
-    await waitFor(() => existsSync(join(stack.env.BORG_REPO, 'lock.exclusive')) && proc.stdout.some((l) => l.includes('"borg":"create"')), {
+    await waitFor(() => existsSync(join(stack.repo.repo, 'lock.exclusive')) && proc.stdout.some((l) => l.includes('"borg":"create"')), {
       timeoutMs: 30_000,
       intervalMs: 10,
       what: 'borg create to hold the repository lock',
@@ -73,7 +70,7 @@ describe('mc-backup against the fake server through the real bridge and real bor
     expect(readState(stack)).toMatchObject({ paused: null, lastRun: { status: 'aborted' } });
     // borg is gone and no live process holds a lock (a lock left by a signal in borg's start-up
     // names our host id and the dead PID: the next borg removes it)
-    expect(borgLocks(stack).filter((l) => l.alive || l.host !== 'mc-backup')).toEqual([]);
+    expect(borgLocks(stack.repo).filter((l) => l.alive || l.host !== 'mc-backup')).toEqual([]);
     expect(savingIsOn(stack.mc)).toBe(true);
     expect(archiveNames(stack).filter((n) => !n.endsWith('.checkpoint'))).toEqual([]);
   });
@@ -82,15 +79,8 @@ describe('mc-backup against the fake server through the real bridge and real bor
     const stack = await startBackupStack();
     const before = stack.mc.proc.stdout.length;
     // a staging copy that takes a while: the signal lands while saving is off
-    const proc = startBackup(stack, ['now'], {
-      BACKUP_RSYNC_BIN: slowProgram(stack, 'rsync', 30, { skip: 1 }),
-      BACKUP_EXCLUDE: FORCE_RSYNC,
-    });
-    // the second copy is the paused one (the first is the pre-copy while saving is on)
-    await waitFor(() => proc.stdout.filter((l) => l.includes('slow-rsync') && l.includes('process start')).length === 2, {
-      timeoutMs: 30_000,
-      what: 'the staging copy to start',
-    });
+    const proc = startBackup(stack, ['now'], slowPausedCopy(stack, 30));
+    await pausedCopyStarted(proc);
     proc.signal('SIGTERM');
     const exit = await proc.waitExit(15_000);
     expect(exit.code).toBe(1);

@@ -2,13 +2,16 @@
  * The backup stack as real processes: the fake Minecraft server writing its world, the real
  * rcon-bridge in front of it (backup socket), a real borg repository, and mc-backup runs.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   appBundle,
+  type BorgRepo,
   type FakeMinecraft,
+  makeBorgRepo,
   makeTempDir,
+  runBorg,
   type StartedApp,
   startApp,
   startFakeMinecraft,
@@ -16,6 +19,7 @@ import {
   type TestProcess,
   verifyWorld,
   type WorldCheck,
+  waitFor,
 } from '@homelab/testkit';
 
 export interface BackupStack {
@@ -25,8 +29,8 @@ export interface BackupStack {
   backupSocket: string;
   /** Env of an mc-backup process (add overrides per run). */
   env: Record<string, string>;
-  /** Env for running borg directly against the repository. */
-  borgEnv: NodeJS.ProcessEnv;
+  /** The real borg repository (its `env` runs borg directly against it). */
+  repo: BorgRepo;
   stateFile: string;
 }
 
@@ -49,15 +53,12 @@ export async function startBackupStack(
   const dir = await makeTempDir('backup-stack-');
   const backupSocket = join(dir, 'backup.sock');
   const bridge = await startBridge(mc, dir, opts.bridgeEnv?.(dir, mc));
-  const repo = join(dir, 'repo');
   // the same host id as mc-backup's default: stale locks it leaves are ours to clean up
-  const borgEnv = { ...process.env, BORG_BASE_DIR: join(dir, 'borg-base'), BORG_REPO: repo, BORG_HOST_ID: 'mc-backup' };
-  const init = spawnSync('borg', ['init', '--encryption', 'none'], { env: borgEnv, encoding: 'utf8' });
-  if (init.status !== 0) throw new Error(`borg init failed: ${init.stderr}`);
+  const repo = await makeBorgRepo({ dir, hostId: 'mc-backup' });
   const stateDir = join(dir, 'state');
   const env = {
-    BORG_BASE_DIR: join(dir, 'borg-base'),
-    BORG_REPO: repo,
+    BORG_BASE_DIR: repo.base,
+    BORG_REPO: repo.repo,
     BACKUP_SOURCE: mc.world,
     BACKUP_STAGING: join(dir, 'staging'),
     BACKUP_STATE_DIR: stateDir,
@@ -66,7 +67,7 @@ export async function startBackupStack(
     LOG_LEVEL: 'debug',
     ...opts.env,
   };
-  return { mc, bridge, dir, backupSocket, env, borgEnv, stateFile: join(stateDir, 'state.json') };
+  return { mc, bridge, dir, backupSocket, env, repo, stateFile: join(stateDir, 'state.json') };
 }
 
 /** The rcon-bridge in front of the fake server, its backup socket at `<dir>/backup.sock` (also to restart it). */
@@ -129,20 +130,14 @@ export function readState(stack: BackupStack): Record<string, unknown> {
   return JSON.parse(readFileSync(stack.stateFile, 'utf8'));
 }
 
-export function borg(stack: BackupStack, args: string[], cwd?: string): string {
-  const result = spawnSync('borg', args, { env: stack.borgEnv, cwd, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`borg ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
-  return result.stdout;
-}
-
 export function archiveNames(stack: BackupStack): string[] {
-  return borg(stack, ['list', '--short']).split('\n').filter(Boolean);
+  return runBorg(stack.repo, ['list', '--short']).split('\n').filter(Boolean);
 }
 
 /** Extracts one archive into a fresh temp dir and checks every region/map file's checksum trailer. */
 export async function verifyArchive(stack: BackupStack, archive: string): Promise<WorldCheck> {
   const out = await makeTempDir('backup-verify-');
-  borg(stack, ['extract', `::${archive}`], out);
+  runBorg(stack.repo, ['extract', `::${archive}`], out);
   return verifyWorld(out);
 }
 
@@ -159,7 +154,7 @@ export async function verifyArchives(stack: BackupStack, names: string[], concur
       const archive = name;
       await new Promise<void>((resolve, reject) => {
         const child = spawn('borg', ['extract', '--bypass-lock', `::${archive}`], {
-          env: stack.borgEnv,
+          env: stack.repo.env,
           cwd: out,
           stdio: ['ignore', 'ignore', 'pipe'],
         });
@@ -174,35 +169,6 @@ export async function verifyArchives(stack: BackupStack, names: string[], concur
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return results;
-}
-
-/**
- * Every borg lock (repository and cache) that is still on disk, with whether its process lives.
- * borg 1.2 releases its locks on SIGTERM, except when the signal lands in its start-up window:
- * then a lock naming our host id and the dead PID stays, and borg removes it at its next start.
- */
-export function borgLocks(stack: BackupStack): { path: string; host: string; pid: number; alive: boolean }[] {
-  const dirs = [join(stack.env.BORG_REPO, 'lock.exclusive')];
-  const cache = join(stack.env.BORG_BASE_DIR, '.cache', 'borg');
-  if (existsSync(cache)) for (const id of readdirSync(cache)) dirs.push(join(cache, id, 'lock.exclusive'));
-  return dirs.flatMap((dir) =>
-    existsSync(dir)
-      ? readdirSync(dir).map((name) => {
-          const m = /^(.*)\.(\d+)-[0-9a-f]+$/.exec(name);
-          const pid = Number(m?.[2]);
-          return { path: join(dir, name), host: m?.[1] ?? '?', pid, alive: isAlive(pid) };
-        })
-      : [],
-  );
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -229,4 +195,18 @@ export function slowProgram(stack: BackupStack, program: string, seconds: number
   );
   chmodSync(path, 0o755);
   return path;
+}
+
+/**
+ * Env of a run whose paused copy takes `seconds`: the pre-copy (saving still on) runs at once, and
+ * an exclusion with a slash leaves the paused catch-up to rsync, the slow fixture.
+ */
+export function slowPausedCopy(stack: BackupStack, seconds: number): Record<string, string> {
+  return { BACKUP_RSYNC_BIN: slowProgram(stack, 'rsync', seconds, { skip: 1 }), BACKUP_EXCLUDE: 'cache/*.tmp' };
+}
+
+/** Waits until that run's paused copy started (the second rsync: saving is off now). */
+export async function pausedCopyStarted(proc: { stdout: string[] }, timeoutMs = 30_000): Promise<void> {
+  const rsyncs = () => proc.stdout.filter((l) => l.includes('slow-rsync') && l.includes('process start')).length;
+  await waitFor(() => rsyncs() === 2, { timeoutMs, what: 'the paused copy to start' });
 }

@@ -1,25 +1,13 @@
 // The shape every app shares (issue 13, docs/architecture.md): a lint over the source tree that fails
 // when an app wires its own logger, runner, registry or lifecycle, when main.ts does more than
 // `runSidecar(definition)`, or when a test helper sits in a `src/` folder.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { repoRoot } from '@homelab/testkit';
+import { repoRoot, sourceFiles as walk } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
 
 const apps = readdirSync(join(repoRoot, 'apps')).filter((name) => existsSync(join(repoRoot, 'apps', name, 'package.json')));
 const packages = readdirSync(join(repoRoot, 'packages')).filter((name) => existsSync(join(repoRoot, 'packages', name, 'package.json')));
-
-function walk(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name === 'dist') continue;
-    const full = join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...walk(full));
-    else if (/\.(ts|mts|js|mjs)$/.test(name)) out.push(full);
-  }
-  return out;
-}
 
 const rel = (file: string) => relative(repoRoot, file);
 const isTest = (file: string) => /\.test\.ts$/.test(file);

@@ -1,23 +1,11 @@
 // Every workspace declares the workspace packages it imports (its tests' imports as devDependencies),
 // and the dependency graph has no cycle: a package's tests cannot use a test helper that depends on
 // that package (core's and rcon's tests use @homelab/testkit-base, which depends on nothing here).
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { repoRoot } from '@homelab/testkit';
+import { repoRoot, sourceFiles } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
 import { dependencyCycles, importedPackages, isDevFile, undeclaredImports, type Workspace } from './workspace-graph.js';
-
-function walk(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name === 'dist') continue;
-    const full = join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...walk(full));
-    else if (/\.[cm]?[jt]s$/.test(name)) out.push(full);
-  }
-  return out;
-}
 
 function readWorkspace(dir: string, sources: string[]): Workspace {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
@@ -27,7 +15,7 @@ function readWorkspace(dir: string, sources: string[]): Workspace {
   };
   const files = new Map<string, string>();
   for (const source of sources)
-    for (const file of walk(join(dir, source))) files.set(relative(dir, file).split(sep).join('/'), readFileSync(file, 'utf8'));
+    for (const file of sourceFiles(join(dir, source))) files.set(relative(dir, file).split(sep).join('/'), readFileSync(file, 'utf8'));
   for (const name of readdirSync(dir).filter((n) => /\.[cm]?[jt]s$/.test(n))) files.set(name, readFileSync(join(dir, name), 'utf8'));
   return {
     name: pkg.name,

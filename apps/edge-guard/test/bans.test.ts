@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { netnsPrefix, removeNetnses, removeTempDirs, sleep, stopAllProcesses, waitFor } from '@homelab/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { netnsPrefix, sleep, useCleanup, waitFor } from '@homelab/testkit';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   CLIENT_A,
   CLIENT_B,
@@ -26,11 +26,7 @@ let lab: EdgeLab;
 let config: string;
 let guard: Guard;
 
-afterAll(async () => {
-  await stopAllProcesses();
-  removeNetnses();
-  await removeTempDirs();
-});
+useCleanup('all');
 
 beforeAll(async () => {
   lab = await createEdgeLab(netnsPrefix('egb'), { allowlist: false });

@@ -1,16 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  netnsPrefix,
-  removeNetnses,
-  removeTempDirs,
-  sleep,
-  startProcess,
-  stopAllProcesses,
-  type TestProcess,
-  waitFor,
-} from '@homelab/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { netnsPrefix, sleep, startProcess, type TestProcess, useCleanup, waitFor } from '@homelab/testkit';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_A, CLIENT_B, createEdgeLab, type EdgeLab, type Guard, nsRun, setElements, startGuard, tcpFrom } from './edge-lab.js';
 
 // Acceptance: the DDNS allowlist with a real DNS server (dnsmasq) in the WAN namespace, labctl's
@@ -24,11 +15,7 @@ let hosts: string;
 let dns: TestProcess | undefined;
 let guard: Guard;
 
-afterAll(async () => {
-  await stopAllProcesses();
-  removeNetnses();
-  await removeTempDirs();
-});
+useCleanup('all');
 
 async function startDns(address: string): Promise<void> {
   await writeFile(hosts, `${address} player.test\n2001:db8::2 player.test\n`);

@@ -1,19 +1,8 @@
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  appBundle,
-  createNetns,
-  httpRequest,
-  makeTempDir,
-  netnsPrefix,
-  removeNetnses,
-  removeTempDirs,
-  startProcess,
-  stopAllProcesses,
-  waitFor,
-} from '@homelab/testkit';
-import { afterAll, describe, expect, it } from 'vitest';
+import { appBundle, createNetns, httpRequest, makeTempDir, netnsPrefix, startProcess, useCleanup, waitFor } from '@homelab/testkit';
+import { describe, expect, it } from 'vitest';
 import { nsRun } from './edge-lab.js';
 import { generateLog } from './generate-log.js';
 
@@ -23,11 +12,7 @@ import { generateLog } from './generate-log.js';
 
 const LINES = 1_000_000;
 
-afterAll(async () => {
-  await stopAllProcesses();
-  removeNetnses();
-  await removeTempDirs();
-});
+useCleanup('all');
 
 interface Decision {
   target: string;

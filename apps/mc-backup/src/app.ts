@@ -6,6 +6,7 @@ import {
   type Clock,
   type CommandDeps,
   errorMessage,
+  isWithin,
   LockHeldError,
   type Logger,
   type Runner,
@@ -14,7 +15,7 @@ import {
   type SidecarService,
 } from '@homelab/core';
 import { type BorgClient, createBorg } from './borg.js';
-import { type EnvConfig, isWithin, type Settings, toSettings } from './config.js';
+import { type EnvConfig, type Settings, toSettings } from './config.js';
 import { startDaemon } from './daemon.js';
 import { type BackupMetrics, createBackupMetrics } from './metrics.js';
 import { createWebhookNotifier, type Notifier, noNotifier } from './notify.js';
@@ -26,7 +27,8 @@ import { backupFreshness, savingResumed } from './readiness.js';
 import { overlaps, realPathOf } from './restore-target.js';
 import { type KeepRule, planRetention } from './retention.js';
 import { createRsyncStager } from './rsync.js';
-import { type ResumeResult, resumeIfPaused, runBackup } from './sequence.js';
+import { type ResumeResult, resumeIfPaused } from './save-on.js';
+import { runBackup } from './sequence.js';
 import { createStateStore, type RunRecord } from './state.js';
 import { postWebhook } from './verify/notify.js';
 import { createVerifyService } from './verify/service.js';
@@ -150,14 +152,24 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
     }
   };
 
-  /** Holding the run lock: stop orphans of a killed run and send the save-on it owes. */
-  const recoverHoldingLock = async (): Promise<ResumeResult | undefined> => {
+  /** Holding the run lock: stops the children a killed run left behind (rsync, borg). */
+  const stopOrphans = async (): Promise<void> => {
     const orphans = await findOrphans(settings.stateDir, pid);
     if (orphans.length > 0) log.warn({ pids: orphans }, 'stopping children left behind by a killed run');
-    const stopping = stopProcesses(orphans, 5_000, (ms) => clock.sleep(ms));
+    await stopProcesses(orphans, 5_000, (ms) => clock.sleep(ms));
+  };
+
+  /** Holding the run lock: stop orphans of a killed run and send the save-on it owes. */
+  const recoverHoldingLock = async (): Promise<ResumeResult | undefined> => {
+    // save-on does not wait for the orphans: saving is back on within seconds of a restart.
+    const stopping = stopOrphans().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     const resumed = await resumeIfPaused(seqDeps, resumeOpts);
-    await stopping;
     if (resumed) metrics?.setPaused(!resumed.ok);
+    const stopError = await stopping;
+    if (stopError) throw stopError;
     if (resumed && !resumed.ok) throw new RuntimeError(`saving is still off: save-on could not be sent: ${resumed.error}`, 'RESUME_FAILED');
     return resumed;
   };
@@ -189,16 +201,15 @@ export function createBackupApp(settings: Settings, deps: AppDeps) {
 
     async backup(trigger: RunRecord['trigger'], signal: AbortSignal): Promise<RunRecord> {
       return withRunLock(async () => {
-        // If save-on is owed but cannot be sent, the run goes on: its own save-on clears the flag,
-        // or the endpoint is down and the run backs up unpaused (the server is not writing).
-        await recoverHoldingLock().catch((error) => log.warn({ error: errorMessage(error) }, 'recovery before the run failed'));
+        // The run sends the save-on a killed run owed first (run-steps.ts), while its orphans stop.
+        const leftovers = stopOrphans().catch((error) => log.warn({ error: errorMessage(error) }, 'recovery before the run failed'));
         const time = clock.now();
         const id = `${new Date(time).toISOString()}-${randomBytes(3).toString('hex')}`;
         const archive = `${settings.archivePrefix}-${new Date(time).toISOString()}`;
         log.info({ run: id, archive, trigger }, 'backup starting');
         metrics?.setPaused(false);
         const record = await runBackup(
-          { ...seqDeps, borg: { ...borg, create: verifier.recordingCreate((a, d, s) => borg.create(a, d, s)) }, stager },
+          { ...seqDeps, borg: { ...borg, create: verifier.recordingCreate((a, d, s) => borg.create(a, d, s)) }, stager, leftovers },
           {
             id,
             trigger,

@@ -1,4 +1,4 @@
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import {
   ConfigError,
   type ConfigIssue,
@@ -6,6 +6,7 @@ import {
   configValues,
   duration,
   type EnvDoc,
+  isWithin,
   loadSidecarEnv,
   type SidecarEnv,
 } from '@homelab/core';
@@ -144,7 +145,7 @@ export function settingsIssues(c: EnvConfig): ConfigIssue[] {
   }
   const staging = c.BACKUP_STAGING === 'none' ? undefined : resolve(c.BACKUP_STAGING);
   const source = resolve(c.BACKUP_SOURCE);
-  if (staging && (within(staging, source) || within(source, staging))) {
+  if (staging && (isWithin(staging, source) || isWithin(source, staging))) {
     issues.push({ key: 'BACKUP_STAGING', problem: `${staging} overlaps the world ${source}`, expected: 'a folder outside the world' });
   }
   const stateDir = resolve(c.BACKUP_STATE_DIR);
@@ -153,7 +154,7 @@ export function settingsIssues(c: EnvConfig): ConfigIssue[] {
     ['the world', source],
     ['the staging folder', staging],
   ] as const) {
-    if (path && (within(scratchDir, path) || within(path, scratchDir))) {
+    if (path && (isWithin(scratchDir, path) || isWithin(path, scratchDir))) {
       issues.push({ key: 'BACKUP_VERIFY_DIR', problem: `${scratchDir} overlaps ${what} ${path}`, expected: 'a folder of its own' });
     }
   }
@@ -219,13 +220,6 @@ export function toSettings(c: EnvConfig): Settings {
     },
   };
 }
-
-function within(child: string, parent: string): boolean {
-  const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
-export { within as isWithin };
 
 export const envDocs: EnvDoc[] = [
   { name: 'BORG_REPO', description: 'borg repository (path or ssh://...), required' },

@@ -1,5 +1,6 @@
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { isWithin } from '@homelab/core';
 
 /**
  * The path the kernel would reach: every existing component resolved (symlinks, and `..` applied
@@ -46,15 +47,13 @@ async function identityChain(path: string): Promise<Set<string>> {
   }
 }
 
-const within = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith('/') ? parent : `${parent}/`);
-
 /**
  * Whether `target` and `guarded` overlap (one inside the other), by real path and by folder identity
  * (which sees bind mounts). Both are resolved first.
  */
 export async function overlaps(target: string, guarded: string): Promise<boolean> {
   const [t, g] = await Promise.all([realPathOf(target), realPathOf(guarded)]);
-  if (within(t, g) || within(g, t)) return true;
+  if (isWithin(t, g) || isWithin(g, t)) return true;
   const [gid, tid] = await Promise.all([identity(g), identity(t)]);
   if (gid && (await identityChain(t)).has(gid)) return true;
   if (tid && (await identityChain(g)).has(tid)) return true;

@@ -1,15 +1,24 @@
 import { silentLogger } from '@homelab/core';
 import { describe, expect, it } from 'vitest';
 import { fakeWorld } from '../test/fakes.js';
-import { resumeIfPaused, runBackup, type SequenceOptions } from './sequence.js';
+import { resumeIfPaused } from './save-on.js';
+import { runBackup, type SequenceDeps, type SequenceOptions } from './sequence.js';
 import { initialState } from './state.js';
 
 type World = ReturnType<typeof fakeWorld>;
 
-function run(w: World, overrides: Partial<SequenceOptions> = {}) {
+function run(w: World, overrides: Partial<SequenceOptions> = {}, deps: Partial<SequenceDeps> = {}) {
   const time = w.clock.time;
   return runBackup(
-    { connector: w.connector, borg: w.borg, stager: w.staged ? w.stager : undefined, state: w.state, clock: w.clock, log: silentLogger() },
+    {
+      connector: w.connector,
+      borg: w.borg,
+      stager: w.staged ? w.stager : undefined,
+      state: w.state,
+      clock: w.clock,
+      log: silentLogger(),
+      ...deps,
+    },
     {
       id: `run-${time}`,
       trigger: 'now',
@@ -253,6 +262,24 @@ it('skips compact when prune deleted nothing', async () => {
   expect(record.pruned).toEqual([]);
   expect(w.rec.names()).not.toContain('borg compact');
   expect(record.steps.map((s) => s.step)).not.toContain('compact');
+});
+
+describe('runBackup: saving left off by a killed run', () => {
+  it('sends the owed save-on first, on a connection of its own, while the orphans stop; the run waits for them', async () => {
+    const w = fakeWorld({ state: { ...initialState(0), paused: { since: 1, pid: 7, run: 'killed' } } });
+    let orphansGone = () => {};
+    const leftovers = new Promise<void>((resolve) => {
+      orphansGone = resolve;
+    });
+    const pending = run(w, { announce: 'off' }, { leftovers });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(w.rec.calls).toEqual(['rcon#1 save-on']);
+    expect(w.state.current.paused).toBeNull();
+    orphansGone();
+    const record = await pending;
+    expect(record.status).toBe('success');
+    expect(w.rec.calls.slice(1, 4)).toEqual(['rcon#2 save-off', 'rcon#2 save-all flush', 'stage']);
+  });
 });
 
 describe('resumeIfPaused', () => {

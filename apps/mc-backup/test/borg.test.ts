@@ -2,17 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExecError } from '@homelab/core';
-import { makeTempDir, startProcess, useCleanup, waitFor } from '@homelab/testkit';
+import { type BorgRepo, borgLocks, makeBorgRepo, makeTempDir, runBorg, startProcess, useCleanup, waitFor } from '@homelab/testkit';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { BorgLockError } from '../src/borg.js';
 import { planRetention } from '../src/retention.js';
-import { borgLocks, makeRepo, rawBorg, testBorg, writeTree } from './helpers.js';
+import { testBorg, writeTree } from './helpers.js';
 
 useCleanup();
 
 describe('borg wrapper against real borg', () => {
   it('creates (zstd, exclusions), lists and extracts an archive of an encrypted repository', async () => {
-    const repo = await makeRepo({ passphrase: 'correct horse battery staple' });
+    const repo = await makeBorgRepo({ passphrase: 'correct horse battery staple' });
     const src = await makeTempDir('mc-backup-src-');
     writeTree(src, { 'region/r.0.0.mca': 'region data', 'level.dat': 'level', 'session.lock': 'lock', 'data/map_1.dat.tmp': 'temp' });
     const borg = testBorg(repo, { passphrase: 'correct horse battery staple' });
@@ -30,13 +30,13 @@ describe('borg wrapper against real borg', () => {
   });
 
   it('a wrong passphrase fails with borg stderr in the error', async () => {
-    const repo = await makeRepo({ passphrase: 'right' });
+    const repo = await makeBorgRepo({ passphrase: 'right' });
     const borg = testBorg(repo, { passphrase: 'wrong' });
     await expect(borg.list()).rejects.toThrow(/passphrase/i);
   });
 
   it('an unreachable repository fails create with a clear error', async () => {
-    const repo = await makeRepo();
+    const repo = await makeBorgRepo();
     const src = await makeTempDir('mc-backup-src-');
     writeTree(src, { 'level.dat': 'x' });
     const borg = testBorg({ repo: join(repo.dir, 'missing'), base: repo.base });
@@ -44,7 +44,7 @@ describe('borg wrapper against real borg', () => {
   });
 
   it('prune keeps what the retention policy says (archives with fake timestamps), then compact and check pass', async () => {
-    const repo = await makeRepo();
+    const repo = await makeBorgRepo();
     const src = await makeTempDir('mc-backup-src-');
     writeTree(src, { 'level.dat': 'x' });
     const days = [
@@ -58,8 +58,8 @@ describe('borg wrapper against real borg', () => {
       '2026-03-08',
       '2026-03-09',
     ];
-    for (const day of days) rawBorg(repo, ['create', '--timestamp', `${day}T04:00:00`, `::world-${day}`, '.'], src);
-    rawBorg(repo, ['create', '::other-archive', '.'], src);
+    for (const day of days) runBorg(repo, ['create', '--timestamp', `${day}T04:00:00`, `::world-${day}`, '.'], src);
+    runBorg(repo, ['create', '::other-archive', '.'], src);
     const keep = { daily: 2, weekly: 2, monthly: 2 };
     const expected = planRetention(
       days.map((d) => ({ name: `world-${d}`, time: Date.parse(`${d}T04:00:00Z`) })),
@@ -86,7 +86,7 @@ describe('borg wrapper against real borg', () => {
   });
 
   it('SIGTERM (abort) interrupts create cleanly: borg releases its lock and leaves no archive', async () => {
-    const repo = await makeRepo();
+    const repo = await makeBorgRepo();
     const src = await makeTempDir('mc-backup-src-');
     mkdirSync(join(src, 'region'));
     for (let i = 0; i < 8; i++) writeFileSync(join(src, 'region', `r.${i}.0.mca`), randomBytes(24 * 1024 * 1024));
@@ -119,7 +119,7 @@ describe('borg lock handling', () => {
   };
 
   /** `borg with-lock REPO sleep 60` under the given host id: holds the repository lock while alive. */
-  async function holdLock(repo: Awaited<ReturnType<typeof makeRepo>>, hostId: string) {
+  async function holdLock(repo: BorgRepo, hostId: string) {
     const pidFile = join(repo.dir, 'sleep.pid');
     const proc = startProcess('borg', ['with-lock', repo.repo, 'sh', '-c', `echo $$ > ${pidFile}; exec sleep 60`], {
       env: { ...repo.env, BORG_HOST_ID: hostId },
@@ -141,7 +141,7 @@ describe('borg lock handling', () => {
   }
 
   it('a lock held by another host is reported and not broken', async () => {
-    const repo = await makeRepo();
+    const repo = await makeBorgRepo();
     const holder = await holdLock(repo, 'other-host@1234');
     const broken: unknown[] = [];
     const borg = testBorg(repo, {}, { onLockBroken: (h: unknown) => broken.push(h) });
@@ -154,7 +154,7 @@ describe('borg lock handling', () => {
   });
 
   it('a lock held by a running borg of our own host is reported, not broken', async () => {
-    const repo = await makeRepo();
+    const repo = await makeBorgRepo();
     const holder = await holdLock(repo, 'mc-backup-test');
     const error = await testBorg(repo)
       .create('world-a', await src())
@@ -164,7 +164,7 @@ describe('borg lock handling', () => {
   });
 
   it('our own lock whose PID is now some other program (new container) is broken and the run retried once', async () => {
-    const repo = await makeRepo();
+    const repo = await makeBorgRepo();
     // what a re-created container sees: the old lock names a PID that now belongs to something else
     const impostor = startProcess('sleep', ['60'], { label: 'sleep' });
     mkdirSync(join(repo.repo, 'lock.exclusive'));
@@ -178,7 +178,7 @@ describe('borg lock handling', () => {
   });
 
   it('our own lock left by a SIGKILLed borg (dead PID) does not get in the way', async () => {
-    const repo = await makeRepo();
+    const repo = await makeBorgRepo();
     const holder = await holdLock(repo, 'mc-backup-test');
     holder.signal('SIGKILL');
     await holder.exited;

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir, startProcess, useCleanup } from '@homelab/testkit';
+import { makeTempDir, runBorg, startProcess, useCleanup } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
 import { envDocs, loadSettings } from '../src/config.js';
-import { cli, rawBorg, setup } from './helpers.js';
+import { cli, setup } from './helpers.js';
 
 useCleanup();
 
@@ -44,7 +44,7 @@ describe('mc-backup CLI', () => {
     expect(table.stdout).toMatch(new RegExp(`^ARCHIVE +TIME +RETENTION\\n${finished.run.archive} .* UTC +daily$`));
 
     // a newer checkpoint (what an interrupted borg create can leave) is never "latest"
-    rawBorg(s.repo, ['create', '--timestamp', '2099-01-01T00:00:00', '::world-2099-01-01T00:00:00.000Z.checkpoint', '.'], s.world);
+    runBorg(s.repo, ['create', '--timestamp', '2099-01-01T00:00:00', '::world-2099-01-01T00:00:00.000Z.checkpoint', '.'], s.world);
     const target = join(s.dir, 'restored');
     const restore = await cli(['restore', 'latest', target], s.env);
     expect(restore.code).toBe(0);

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startApp, useCleanup, waitFor, webhook } from '@homelab/testkit';
+import { borgLocks, startApp, useCleanup, waitFor, webhook } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
 import { initialState } from '../src/state.js';
-import { borgLocks, setup } from './helpers.js';
+import { setup } from './helpers.js';
 
 useCleanup();
 

@@ -1,12 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRunner, silentLogger } from '@homelab/core';
 import { makeTempDir, startProcess, useCleanup } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
 import { childMarker, findOrphans, isRunning, stopProcesses } from '../src/orphans.js';
-import { createRsyncStager, parseRsyncStats } from '../src/rsync.js';
-import { writeTree } from './helpers.js';
+import { parseRsyncStats } from '../src/rsync.js';
+import { testStager, writeTree } from './helpers.js';
 
 useCleanup();
 
@@ -15,13 +14,10 @@ describe('rsync staging', () => {
     const source = await makeTempDir('mc-backup-world-');
     const staging = join(await makeTempDir('mc-backup-staging-'), 'staging');
     writeTree(source, { 'region/r.0.0.mca': 'a', 'region/r.0.1.mca': 'b', 'session.lock': 'x', 'data/x.tmp': 't', 'level.dat': 'l' });
-    const stager = createRsyncStager(createRunner({ log: silentLogger() }), {
-      bin: 'rsync',
+    const stager = testStager({
       source,
       staging,
       excludes: ['session.lock', '*.tmp'],
-      timeoutMs: 30_000,
-      childEnv: {},
       markerPath: join(staging, '..', 'marker'),
     });
     const first = await stager.stage();
@@ -48,13 +44,9 @@ describe('rsync staging', () => {
     writeTree(source, { 'region/r.0.0.mca': 'AAAAAAAA', 'region/r.0.1.mca': 'old stable' });
     // the stable file was last written long ago
     utimesSync(join(source, 'region/r.0.1.mca'), new Date('2026-01-01'), new Date('2026-01-01'));
-    const stager = createRsyncStager(createRunner({ log: silentLogger() }), {
-      bin: 'rsync',
+    const stager = testStager({
       source,
       staging,
-      excludes: [],
-      timeoutMs: 30_000,
-      childEnv: {},
       markerPath,
     });
     await stager.precopy?.();
@@ -76,13 +68,10 @@ describe('rsync staging', () => {
     const source = await makeTempDir('mc-backup-world-');
     const dir = await makeTempDir('mc-backup-staging-');
     const staging = join(dir, 'staging');
-    const stager = createRsyncStager(createRunner({ log: silentLogger() }), {
-      bin: 'rsync',
+    const stager = testStager({
       source,
       staging,
       excludes: ['session.lock', '*.tmp'],
-      timeoutMs: 30_000,
-      childEnv: {},
       markerPath: join(dir, 'marker'),
     });
     writeTree(source, { 'region/r.0.0.mca': 'zero', 'region/gone.mca': 'bye', 'level.dat': 'level', 'data/old/x.dat': 'x' });
@@ -109,13 +98,9 @@ describe('rsync staging', () => {
 
   it('fails with rsync stderr when the world is missing', async () => {
     const staging = await makeTempDir('mc-backup-staging-');
-    const stager = createRsyncStager(createRunner({ log: silentLogger() }), {
-      bin: 'rsync',
+    const stager = testStager({
       source: join(staging, 'no-such-world'),
       staging: join(staging, 's'),
-      excludes: [],
-      timeoutMs: 30_000,
-      childEnv: {},
       markerPath: join(staging, 'marker'),
     });
     await expect(stager.stage()).rejects.toThrow(/rsync exited with code 23.*No such file/s);

@@ -8,5 +8,6 @@ export * from './http.js';
 export * from './netns.js';
 export * from './ports.js';
 export * from './process.js';
+export * from './source-files.js';
 export * from './temp-dir.js';
 export * from './wait.js';

@@ -1,10 +1,11 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { encodePacket, type Packet, PacketDecoder, RconClient } from '@homelab/rcon';
+import { encodePacket, RconClient } from '@homelab/rcon';
 import { closeAfter, freePort, sleep, useCleanup, waitFor } from '@homelab/testkit-base';
 import { describe, expect, it } from 'vitest';
+import { RawPeer } from '../raw-peer.js';
 import { bigReplyText } from './java-text.js';
 import { encodeFrame, varInt, writeString } from './protocol.js';
 import { startFakeMinecraft } from './start.js';
@@ -13,40 +14,18 @@ import { regionProblem, verifyWorld } from './world-file.js';
 
 useCleanup();
 
-interface Peer {
-  socket: Socket;
-  packets: Packet[];
-  closed: () => boolean;
-}
-async function peer(port: number): Promise<Peer> {
-  const socket = connect(port, '127.0.0.1');
-  await new Promise((resolve) => socket.once('connect', resolve));
-  const decoder = new PacketDecoder({ maxPacketLength: 1 << 20 });
-  const packets: Packet[] = [];
-  let closed = false;
-  socket.on('data', (chunk: Buffer) => packets.push(...decoder.push(chunk)));
-  socket.on('error', () => {});
-  socket.on('close', () => {
-    closed = true;
-  });
-  return { socket, packets, closed: () => closed };
-}
+const peer = (port: number) => RawPeer.open({ host: '127.0.0.1', port });
 
 describe('fake Minecraft server: RCON quirks of vanilla', () => {
   it('answers -1 to a bad or empty login and to a command before login, Unknown request to other types', async () => {
     const mc = await startFakeMinecraft();
     const p = await peer(mc.port);
-    const step = async (id: number, type: number, payload: string) => {
-      const before = p.packets.length;
-      p.socket.write(encodePacket(id, type, payload));
-      await waitFor(() => p.packets.length > before);
-    };
-    await step(1, 2, 'list');
-    await step(2, 3, '');
-    await step(3, 3, 'wrong');
-    await step(4, 3, mc.password);
-    await step(5, 100, '');
-    await step(6, 2, 'list');
+    await p.request(1, 2, 'list');
+    await p.request(2, 3, '');
+    await p.request(3, 3, 'wrong');
+    await p.request(4, 3, mc.password);
+    await p.request(5, 100, '');
+    await p.request(6, 2, 'list');
     expect(p.packets.map((x) => [x.id, x.type, x.payload])).toEqual([
       [-1, 2, ''],
       [-1, 2, ''],
@@ -60,28 +39,28 @@ describe('fake Minecraft server: RCON quirks of vanilla', () => {
   it('drops the connection when two packets arrive in one read, and on a request over 1446 bytes', async () => {
     const mc = await startFakeMinecraft();
     const p = await peer(mc.port);
-    p.socket.write(Buffer.concat([encodePacket(1, 3, mc.password), encodePacket(2, 2, 'list')]));
-    await waitFor(() => p.closed(), { what: 'the fake to drop the connection' });
+    p.write(Buffer.concat([encodePacket(1, 3, mc.password), encodePacket(2, 2, 'list')]));
+    await waitFor(() => p.closed, { what: 'the fake to drop the connection' });
     await mc.proc.waitForLine(/dropped connection: one read held more than one packet/);
     const q = await peer(mc.port);
-    q.socket.write(encodePacket(1, 3, mc.password));
+    q.send(1, 3, mc.password);
     await waitFor(() => q.packets.length === 1);
-    q.socket.write(encodePacket(2, 2, `say ${'x'.repeat(1443)}`));
-    await waitFor(() => q.closed(), { what: 'the fake to drop a 1447-byte request' });
+    q.send(2, 2, `say ${'x'.repeat(1443)}`);
+    await waitFor(() => q.closed, { what: 'the fake to drop a 1447-byte request' });
     const r = await peer(mc.port);
-    r.socket.write(encodePacket(1, 3, mc.password));
+    r.send(1, 3, mc.password);
     await waitFor(() => r.packets.length === 1);
-    r.socket.write(encodePacket(2, 2, `say ${'y'.repeat(1442)}`));
+    r.send(2, 2, `say ${'y'.repeat(1442)}`);
     await waitFor(() => r.packets.length === 2, { what: 'a 1446-byte request to be answered' });
-    expect(r.closed()).toBe(false);
+    expect(r.closed).toBe(false);
   });
 
   it('splits replies every 4096 chars with no end marker, non-ASCII counted in Java chars', async () => {
     const mc = await startFakeMinecraft();
     const p = await peer(mc.port);
-    p.socket.write(encodePacket(1, 3, mc.password));
+    p.send(1, 3, mc.password);
     await waitFor(() => p.packets.length === 1);
-    p.socket.write(encodePacket(7, 2, 'bigreply 9000'));
+    p.send(7, 2, 'bigreply 9000');
     await waitFor(() => p.packets.length === 4);
     await sleep(100);
     const fragments = p.packets.slice(1);
@@ -178,7 +157,8 @@ describe('fake Minecraft server: players and world files as vanilla writes them'
   });
 
   it('writes Anvil region files with zlib chunks and a gzip NBT level.dat; a torn copy is found', async () => {
-    const mc = await startFakeMinecraft({ args: ['--region-kib', '64'] });
+    // No steady writes while it reads the files (each one is torn on purpose for a while): only the fresh world.
+    const mc = await startFakeMinecraft({ args: ['--region-kib', '64', '--write-interval-ms', '3600000'] });
     const region = readFileSync(join(mc.world, 'region', 'r.0.0.mca'));
     expect(region.length % 4096).toBe(0);
     expect(regionProblem(region)).toBeUndefined();
