@@ -150,6 +150,12 @@ describe('containerfile rules catch what they must', () => {
       'COPY compose/lighttpd/mc-map.conf /etc/lighttpd/lighttpd.conf\nUSER homelab\nENTRYPOINT',
       /^bundle-only: COPY compose\/lighttpd\/mc-map\.conf from the build context/,
     ],
+    [
+      'a bundle whose code cache the image does not write',
+      / && HOMELAB_CODE_CACHE=write node \S+ --help > \/dev\/null/,
+      '',
+      /^code-cache: /,
+    ],
     ['an ADD', 'USER homelab\nENTRYPOINT', 'ADD https://example.invalid/x /x\nUSER homelab\nENTRYPOINT', /^bundle-only: ADD/],
     ['root without a reason', 'USER homelab\nENTRYPOINT', 'USER root\nENTRYPOINT', /^non-root: USER root without/],
     ['no HEALTHCHECK', /HEALTHCHECK .*\n/, '', /^healthcheck: 0 HEALTHCHECK/],
