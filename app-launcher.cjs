@@ -1,6 +1,6 @@
 'use strict';
 // dist/main.js of every app (tsup.app.ts copies this file there with a shebang). It runs the app's
-// bundle, dist/main.cjs, as CommonJS through vm.Script with V8's code cache dist/main.cjs.cache:
+// bundle, dist/main.cjs, as CommonJS through vm.Script with V8's code cache dist/main.cjs.<key>.cache:
 // with it V8 skips parsing and compiling most of the 1.5 MB bundle at every start
 // (docs/architecture.md#memory). The cache never makes a start fail: missing, unreadable, made for
 // another payload, another node or other V8 flags, or corrupt, the payload is compiled from its source
@@ -12,7 +12,14 @@ const { Script } = require('node:vm');
 const Module = require('node:module');
 
 const payload = __filename.replace(/\.js$/, '.cjs');
-const cacheFile = `${payload}.cache`;
+// V8 takes a cache only from the same node with the same flags, so there is one cache per node
+// version and command-line options (NODE_OPTIONS included): the images' sidecars run with
+// NODE_OPTIONS, the commands sshd starts (sftp-config's rsync gate, git-shell) without. <key> is
+// their FNV-1a hash.
+const options = `${process.version} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+let key = 0x811c9dc5;
+for (let i = 0; i < options.length; i++) key = Math.imul(key ^ options.charCodeAt(i), 0x01000193) >>> 0;
+const cacheFile = `${payload}.${key.toString(16).padStart(8, '0')}.cache`;
 const mode = process.env.HOMELAB_CODE_CACHE;
 
 const fd = openSync(payload, 'r');

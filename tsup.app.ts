@@ -7,8 +7,8 @@ import { dependencyClosure, humanSignalsByNameOnly, lazyBuiltinsOf, prettyPrinte
 /**
  * The one build recipe of every app: src/main.ts bundled with all its dependencies into one
  * CommonJS file, dist/main.cjs (the payload), started by dist/main.js, a small launcher
- * (app-launcher.cjs) that compiles the payload with V8's code cache dist/main.cjs.cache, which the
- * build writes last by running the app once (`--help`) with the images' node settings. Images copy
+ * (app-launcher.cjs) that compiles the payload with V8's code cache dist/main.cjs.<key>.cache, which
+ * the build writes last by running the app (`--help`) with the images' node settings and without. Images copy
  * dist/ whole and write the cache again with their own node (containerfiles/README.md). Only
  * pino-pretty, a developer's TTY printer, is left out of the payload: see bundle-plugins.ts.
  */
@@ -81,12 +81,18 @@ export async function imageNodeEnv(): Promise<Record<string, string>> {
   return Object.fromEntries([...base.matchAll(/\b(NODE_ENV|NODE_OPTIONS)=(\S+)/g)].map((m) => [m[1] as string, m[2] as string]));
 }
 
-/** Runs the app once to write its code cache (`--help`: every module's top level), then checks V8 takes it. */
+/**
+ * Runs the app to write its code caches (`--help`: every module's top level), one with the images'
+ * node settings (the sidecars) and one without NODE_OPTIONS (what sshd starts: sftp-config's rsync
+ * gate, git-shell), then checks V8 takes each.
+ */
 async function writeCodeCache(launcher: string) {
-  const env = { ...process.env, ...(await imageNodeEnv()) };
-  const write = spawnSync(process.execPath, [launcher, '--help'], { env: { ...env, HOMELAB_CODE_CACHE: 'write' }, encoding: 'utf8' });
-  if (write.status !== 0) throw new Error(`${launcher} --help (writing the code cache) exited ${write.status}: ${write.stderr}`);
-  const check = spawnSync(process.execPath, [launcher, '--help'], { env: { ...env, HOMELAB_CODE_CACHE: 'report' }, encoding: 'utf8' });
-  if (!/^homelab code cache: accepted /m.test(check.stderr))
-    throw new Error(`${launcher}: the new code cache is not used: ${check.stderr}`);
+  const { NODE_OPTIONS: _, ...plain } = process.env;
+  for (const env of [{ ...process.env, ...(await imageNodeEnv()) }, plain]) {
+    const write = spawnSync(process.execPath, [launcher, '--help'], { env: { ...env, HOMELAB_CODE_CACHE: 'write' }, encoding: 'utf8' });
+    if (write.status !== 0) throw new Error(`${launcher} --help (writing the code cache) exited ${write.status}: ${write.stderr}`);
+    const check = spawnSync(process.execPath, [launcher, '--help'], { env: { ...env, HOMELAB_CODE_CACHE: 'report' }, encoding: 'utf8' });
+    if (!/^homelab code cache: accepted /m.test(check.stderr))
+      throw new Error(`${launcher}: the new code cache is not used (NODE_OPTIONS=${env.NODE_OPTIONS ?? ''}): ${check.stderr}`);
+  }
 }

@@ -152,9 +152,15 @@ describe('containerfile rules catch what they must', () => {
     ],
     [
       'a bundle whose code cache the image does not write',
-      / && HOMELAB_CODE_CACHE=write node \S+ --help > \/dev\/null/,
+      /(?<!NODE_OPTIONS= )HOMELAB_CODE_CACHE=write node \S+ --help > \/dev\/null/,
+      'true',
+      /^code-cache: the runtime stage does not run HOMELAB_CODE_CACHE=write/,
+    ],
+    [
+      'no code cache for what sshd starts (without NODE_OPTIONS)',
+      / \\\n && NODE_OPTIONS= HOMELAB_CODE_CACHE=write node \S+ --help > \/dev\/null/,
       '',
-      /^code-cache: /,
+      /^code-cache: the runtime stage does not run NODE_OPTIONS= /,
     ],
     ['an ADD', 'USER homelab\nENTRYPOINT', 'ADD https://example.invalid/x /x\nUSER homelab\nENTRYPOINT', /^bundle-only: ADD/],
     ['root without a reason', 'USER homelab\nENTRYPOINT', 'USER root\nENTRYPOINT', /^non-root: USER root without/],

@@ -57,9 +57,14 @@ export function appImageProblems(f: Containerfile): string[] {
     if (argsOf(c).at(-1) !== `/usr/local/lib/homelab/${app}/`)
       problems.push(`bundle-only: the bundle goes to /usr/local/lib/homelab/${app}/`);
   }
-  // code-cache: the image's node writes the bundle's code cache (V8 refuses one of another node).
-  if (!toolOnly && !runsOf(runtime).includes(`HOMELAB_CODE_CACHE=write node /usr/local/lib/homelab/${app}/main.js`))
-    problems.push(`code-cache: the runtime stage does not run HOMELAB_CODE_CACHE=write node /usr/local/lib/homelab/${app}/main.js`);
+  // code-cache: the image's node writes the bundle's code caches (V8 refuses one of another node),
+  // with the image's NODE_OPTIONS (the sidecar) and without (what sshd starts: rsync gate, git-shell).
+  const write = `HOMELAB_CODE_CACHE=write node /usr/local/lib/homelab/${app}/main.js --help`;
+  const runs = runsOf(runtime);
+  if (!toolOnly && !runs.replaceAll(`NODE_OPTIONS= ${write}`, '').includes(write))
+    problems.push(`code-cache: the runtime stage does not run ${write} (with the image's NODE_OPTIONS)`);
+  if (!toolOnly && !runs.includes(`NODE_OPTIONS= ${write}`))
+    problems.push(`code-cache: the runtime stage does not run NODE_OPTIONS= ${write}`);
   for (const c of copies.filter((x) => keyword(x) === 'COPY' && !fromBundle.includes(x))) {
     const from = flagsOf(c).get('from');
     if (from) {
