@@ -6,7 +6,7 @@
 // another payload, another node or other V8 flags, or corrupt, the payload is compiled from its source
 // as without it. Only a build writes it (HOMELAB_CODE_CACHE=write: at exit, after the run the build
 // chose); HOMELAB_CODE_CACHE=off ignores it, =report prints one line about it on stderr.
-const { closeSync, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } = require('node:fs');
+const { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require('node:fs');
 const { dirname } = require('node:path');
 const { Script } = require('node:vm');
 const Module = require('node:module');
@@ -22,11 +22,12 @@ for (let i = 0; i < options.length; i++) key = Math.imul(key ^ options.charCodeA
 const cacheFile = `${payload}.${key.toString(16).padStart(8, '0')}.cache`;
 const mode = process.env.HOMELAB_CODE_CACHE;
 
-const fd = openSync(payload, 'r');
-const { size, mtimeMs } = fstatSync(fd);
-const bytes = readFileSync(fd);
-closeSync(fd);
-const source = bytes.toString('utf8');
+// The payload is already wrapped as node wraps a CommonJS module (`(function (exports, require,
+// module, __filename, __dirname) {...})`, tsup.app.ts): compiled as it is read, its text is the one
+// string V8 keeps (wrapping it here would leave a second 1.5 MB copy as garbage), and read straight
+// into a string (no Buffer of it).
+const { size, mtimeMs } = statSync(payload);
+const source = readFileSync(payload, 'utf8');
 
 // The cache file is one header line, `homelab-code-cache 1 <sha256> <size> <mtimeMs> <data sha256>`,
 // then V8's data. V8 checks its own version, its flags and the source's length, but not its data
@@ -48,7 +49,7 @@ else {
       end > 0 &&
       file.toString('latin1', 0, magic.length) === magic &&
       forSize === String(size) &&
-      (forMtime === String(mtimeMs) || hash === sha256(bytes));
+      (forMtime === String(mtimeMs) || hash === sha256(source));
     if (!forThisPayload) cacheState = 'stale';
     else if (dataHash !== sha256(data)) cacheState = 'corrupt';
     else cachedData = data;
@@ -59,14 +60,14 @@ else {
 
 let script;
 try {
-  script = new Script(Module.wrap(source), { filename: payload, cachedData });
+  script = new Script(source, { filename: payload, cachedData });
 } catch (error) {
   // V8 refuses data of another version, other flags or another length (cachedDataRejected); this
   // guards against anything it would throw on instead.
   if (cachedData === undefined) throw error;
   cachedData = undefined;
   cacheState = 'failed';
-  script = new Script(Module.wrap(source), { filename: payload });
+  script = new Script(source, { filename: payload });
 }
 if (cachedData !== undefined) cacheState = script.cachedDataRejected ? 'rejected' : 'accepted';
 if (mode === 'report') process.stderr.write(`homelab code cache: ${cacheState} (${cacheFile})\n`);
@@ -84,7 +85,7 @@ function writeCache() {
   const temp = `${cacheFile}.${process.pid}.tmp`;
   try {
     const data = script.createCachedData();
-    writeFileSync(temp, Buffer.concat([Buffer.from(`${magic}${sha256(bytes)} ${size} ${mtimeMs} ${sha256(data)}\n`, 'latin1'), data]));
+    writeFileSync(temp, Buffer.concat([Buffer.from(`${magic}${sha256(source)} ${size} ${mtimeMs} ${sha256(data)}\n`, 'latin1'), data]));
     renameSync(temp, cacheFile);
   } catch (error) {
     try {

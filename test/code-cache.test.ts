@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { basename, join } from 'node:path';
 import { makeTempDirSync, repoRoot, useCleanup } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { imageNodeEnv } from '../tsup.app.js';
+import { imageNodeEnv, wrapPayload } from '../tsup.app.js';
 
 // dist/main.js is a launcher (app-launcher.cjs) that compiles dist/main.cjs with V8's code cache
 // dist/main.cjs.<key>.cache (one per node version and options), written by the build (tsup.app.ts).
@@ -153,17 +153,24 @@ describe('the launcher runs its payload as node runs a CommonJS main module', ()
     copyFileSync(join(repoRoot, 'apps', 'rcon-bridge', 'dist', 'package.json'), join(dir, 'package.json'));
     writeFileSync(
       join(dir, 'main.cjs'),
-      [
-        '"use strict";',
-        'const strict = (function () { return this === undefined; })();',
-        'console.log(JSON.stringify({ argv: process.argv.slice(1), filename: __filename, strict, main: require.main === process.mainModule }));',
-        'if (process.argv[2] === "throw") throw new Error("boom");',
-        'process.exitCode = 3;',
-      ].join('\n'),
+      wrapPayload(
+        [
+          '"use strict";',
+          'const strict = (function () { return this === undefined; })();',
+          'console.log(JSON.stringify({ argv: process.argv.slice(1), filename: __filename, strict, main: require.main === process.mainModule }));',
+          'if (process.argv[2] === "throw") throw new Error("boom");',
+          'process.exitCode = 3;',
+        ].join('\n'),
+      ),
     );
     const r = run(join(dir, 'main.js'), ['a', '--b'], { HOMELAB_CODE_CACHE: 'report' });
     expect(r).toMatchObject({ status: 3, cache: 'missing' });
-    expect(JSON.parse(r.stdout)).toEqual({ argv: [join(dir, 'main.js'), 'a', '--b'], filename: join(dir, 'main.cjs'), strict: true, main: true });
+    expect(JSON.parse(r.stdout)).toEqual({
+      argv: [join(dir, 'main.js'), 'a', '--b'],
+      filename: join(dir, 'main.cjs'),
+      strict: true,
+      main: true,
+    });
     const thrown = run(join(dir, 'main.js'), ['throw'], {});
     expect(thrown.status).toBe(1);
     expect(thrown.stderr).toContain(`${join(dir, 'main.cjs')}:4`);
