@@ -33,8 +33,7 @@ export const labctl: SidecarDefinition<typeof envSchema> = {
       // the start, /readyz when the first pass is done; a bad lab.yaml still stops it with exit 2.
       return buildDaemon({
         loadLab: async () => {
-          await collectStartGarbage();
-          const lab = await loadChecked(file, deps.io);
+          const lab = await loadChecked(file, deps.io, collectStartGarbage);
           await collectStartGarbage();
           return lab;
         },

@@ -8,10 +8,15 @@
  * collections of a 10 MiB heap (a few ms each) after /healthz already answers. NODE_OPTIONS does not
  * accept `--expose-gc`; set at run time, it exposes `gc` in a new context only.
  */
+let gc: (() => void) | undefined;
+
 export async function collectStartGarbage(): Promise<void> {
-  const [{ setFlagsFromString }, { runInNewContext }] = await Promise.all([import('node:v8'), import('node:vm')]);
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  setFlagsFromString('--no-expose-gc');
+  if (!gc) {
+    // One new context, made once: each one is a few hundred KiB of garbage itself.
+    const [{ setFlagsFromString }, { runInNewContext }] = await Promise.all([import('node:v8'), import('node:vm')]);
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as () => void;
+    setFlagsFromString('--no-expose-gc');
+  }
   gc();
 }
