@@ -5,6 +5,7 @@ import { DEFAULT_LAB, loadChecked, netnsFlags, netnsOptions, wireFlags } from '.
 import { type envSchema, labctlEnv } from './config.js';
 import { stayAtBaselineTier } from './daemon/baseline-tier.js';
 import { buildDaemon } from './daemon/service.js';
+import { collectStartGarbage } from './daemon/start-garbage.js';
 import { labCommands, labFlags, runContext } from './lab/commands.js';
 import { createPodman } from './lab/podman.js';
 import { diffRendered, renderAll, writeRendered } from './render/index.js';
@@ -26,16 +27,23 @@ export const labctl: SidecarDefinition<typeof envSchema> = {
     build: async (deps) => {
       if (deps.args.length > 1) throw new UsageError(`run: expected at most one lab file, got ${deps.args.length}`);
       await stayAtBaselineTier();
-      const lab = await loadChecked(deps.args[0] ?? DEFAULT_LAB, deps.io);
+      const file = deps.args[0] ?? DEFAULT_LAB;
       const netns = netnsOptions(deps.flags);
+      // The lab is read after the health server listens (the daemon's start): /healthz answers from
+      // the start, /readyz when the first pass is done; a bad lab.yaml still stops it with exit 2.
       return buildDaemon({
-        lab,
+        loadLab: async () => {
+          const lab = await loadChecked(file, deps.io, collectStartGarbage);
+          await collectStartGarbage();
+          return lab;
+        },
         runner: deps.runner,
         podman: createPodman(deps.runner, netns.podmanUser),
         netns,
         run: runContext(deps.flags),
         log: deps.log,
         registry: deps.registry,
+        signal: deps.signal,
         onStop: (name, hook) => deps.lifecycle.onStop(name, hook),
         fail: (reason) => void deps.lifecycle.stop(reason),
       });

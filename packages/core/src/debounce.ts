@@ -1,6 +1,6 @@
 /**
- * Debounce and single flight as a pure policy (the one copy: map-watcher's renders, cgit-config's
- * renders): every function takes the state and `now` and returns a new state or a decision, so the
+ * Debounce and single flight as a pure policy (the one copy: map-watcher's renders, the re-renders
+ * of cgit-config, sftp-config and filestash-config, proxy-stats' report runs): every function takes the state and `now` and returns a new state or a decision, so the
  * rules are tested with plain numbers (see debounce.test.ts); DebouncedJob is the effectful shell.
  *
  * - Trailing debounce: run once the input has been quiet for `debounceMs`.
