@@ -3,7 +3,6 @@ import { type SidecarDefinition, UsageError } from '@homelab/core';
 import type { z } from 'zod';
 import { DEFAULT_LAB, loadChecked, netnsFlags, netnsOptions, wireFlags } from './app.js';
 import { type envSchema, labctlEnv } from './config.js';
-import { stayAtBaselineTier } from './daemon/baseline-tier.js';
 import { buildDaemon } from './daemon/service.js';
 import { labCommands, labFlags, runContext } from './lab/commands.js';
 import { createPodman } from './lab/podman.js';
@@ -23,9 +22,11 @@ export const labctl: SidecarDefinition<typeof envSchema> = {
     usage: 'run [FILE]',
     flags: labFlags,
     acceptsArgs: true,
+    // Its only hot stretch is parsing lab.yaml once at start: TurboFan would optimize yaml's lexer and
+    // parser, keep about 10 MiB for good and take longer than the parse (core's baseline-tier.ts).
+    jitTier: 'baseline',
     build: async (deps) => {
       if (deps.args.length > 1) throw new UsageError(`run: expected at most one lab file, got ${deps.args.length}`);
-      await stayAtBaselineTier();
       const lab = await loadChecked(deps.args[0] ?? DEFAULT_LAB, deps.io);
       const netns = netnsOptions(deps.flags);
       return buildDaemon({

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import type * as z from 'zod';
+import { applyJitTier, type JitTier } from './baseline-tier.js';
 import type { CliSpec, CommandContext, CommandSpec, EnvDoc, FlagSpec } from './cli.js';
 import type { Clock } from './clock.js';
 import { type LoadedConfig, loadEnvConfig } from './config.js';
@@ -95,6 +96,12 @@ export interface ServiceSpec<C> {
   acceptsArgs?: boolean;
   /** Added to the refusal of a positional argument, e.g. `put the server command after "--"`. */
   argsHint?: string;
+  /**
+   * How far V8 may compile the service's JavaScript (baseline-tier.ts), applied before `build`:
+   * `baseline` keeps TurboFan (about 3.5 MiB that stays resident once used) out of a service whose
+   * only hot code runs once at start; default `optimizing`, for a service with code that stays hot.
+   */
+  jitTier?: JitTier;
   build(deps: ServiceDeps<C>): SidecarService | Promise<SidecarService>;
 }
 
@@ -273,6 +280,7 @@ export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, 
 /** Health server, lifecycle, build and start, then wait for a stop. Resolves to the exit code. */
 async function runSidecarService<C>(name: string, spec: ServiceSpec<C>, deps: CommandDeps<C>, host: SidecarHost): Promise<number> {
   const { log } = deps;
+  await applyJitTier(spec.jitTier, log);
   const registry = createMetricsRegistry(name);
   const lifecycle = createLifecycle({ log, deadlineMs: spec.stopDeadlineMs?.(deps.config), signals: host.stopSignals });
   const service = await spec.build({ ...deps, signal: lifecycle.signal, registry, lifecycle });
