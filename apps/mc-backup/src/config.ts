@@ -10,19 +10,29 @@ import {
   loadSidecarEnv,
   type SidecarEnv,
 } from '@homelab/core';
-import cron from 'node-cron';
 import * as z from 'zod';
+import { parseCron } from './cron/expression.js';
+import { isUtc } from './cron/wall-clock.js';
 import type { Announce } from './sequence.js';
 
 export const DEFAULT_EXCLUDES = ['session.lock', '*.tmp', '*~'];
 
+const isCron = (text: string) => {
+  try {
+    parseCron(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const cronExpr = (key: string) =>
-  z
-    .string()
-    .refine((v) => cron.validate(v), { message: `not a cron expression; expected five or six fields such as "0 4 * * *" (${key})` });
+  z.string().refine(isCron, { message: `not a cron expression; expected five or six fields such as "0 4 * * *" (${key})` });
 
 const timeZone = z.string().refine(
   (tz) => {
+    // UTC (the default) is checked without Intl, which would load ICU's zone data for good.
+    if (isUtc(tz)) return true;
     try {
       new Intl.DateTimeFormat('en', { timeZone: tz });
       return true;

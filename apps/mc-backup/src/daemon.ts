@@ -1,7 +1,9 @@
 import { type Clock, errorMessage, type Lifecycle, type Logger } from '@homelab/core';
-import cron, { type ScheduledTask } from 'node-cron';
 import { type BackupApp, BusyError } from './app.js';
 import type { Settings } from './config.js';
+import { parseCron } from './cron/expression.js';
+import { runOnSchedule } from './cron/scheduler.js';
+import { wallClockOf } from './cron/wall-clock.js';
 
 export interface Daemon {
   /** Resolves when the in-flight run (if any) has finished. */
@@ -10,7 +12,7 @@ export interface Daemon {
 
 /**
  * The long-running mode: recovery at start (retried until save-on got through), the backup
- * schedule and the optional check schedule, never two runs at once (node-cron's noOverlap inside
+ * schedule and the optional check schedule, never two runs at once (a schedule waits for its own run inside
  * this process, the run lock across processes, e.g. a `mc-backup now` next to the daemon).
  */
 export function startDaemon(app: BackupApp, settings: Settings, lifecycle: Lifecycle, log: Logger, clock: Clock): Daemon {
@@ -71,15 +73,17 @@ export function startDaemon(app: BackupApp, settings: Settings, lifecycle: Lifec
     }
   };
 
-  const tasks: ScheduledTask[] = [
-    cron.schedule(settings.schedule, scheduled, { name: 'backup', timezone: settings.timeZone, noOverlap: true }),
-  ];
-  if (settings.checkSchedule) {
-    tasks.push(cron.schedule(settings.checkSchedule, checkRun, { name: 'check', timezone: settings.timeZone, noOverlap: true }));
-  }
-  const next = tasks[0]?.getNextRun();
+  const wall = wallClockOf(settings.timeZone);
+  const runs = [runOnSchedule(parseCron(settings.schedule), wall, scheduled, clock, lifecycle.signal)];
+  if (settings.checkSchedule) runs.push(runOnSchedule(parseCron(settings.checkSchedule), wall, checkRun, clock, lifecycle.signal));
+  const next = runs[0]?.first;
   log.info(
-    { schedule: settings.schedule, timeZone: settings.timeZone, next: next?.toISOString(), check: settings.checkSchedule },
+    {
+      schedule: settings.schedule,
+      timeZone: settings.timeZone,
+      next: next === undefined ? undefined : new Date(next).toISOString(),
+      check: settings.checkSchedule,
+    },
     'scheduler started',
   );
 
@@ -95,7 +99,7 @@ export function startDaemon(app: BackupApp, settings: Settings, lifecycle: Lifec
 
   // Stop hooks run in reverse order: this one runs before the health server closes.
   lifecycle.onStop('scheduler', async () => {
-    for (const task of tasks) await task.stop();
+    await Promise.all(runs.map((r) => r.done));
     await idle();
   });
   return { idle };

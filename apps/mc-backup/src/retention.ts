@@ -1,3 +1,5 @@
+import { wallClockOf } from './cron/wall-clock.js';
+
 /**
  * Retention as a pure function of (archives, keep counts, time zone): the same decision
  * `borg prune --keep-daily/--keep-weekly/--keep-monthly` makes (borg 1.2 `prune_split`), so the
@@ -66,10 +68,11 @@ export function planRetention(archives: readonly ArchiveRef[], keep: KeepCounts,
 type PeriodFunctions = Record<(typeof RULES)[number], (time: number) => string>;
 
 function periodFunctions(timeZone: string): PeriodFunctions {
-  const format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  // UTC (the default) without Intl: a prune would otherwise load ICU's zone data for good.
+  const wall = wallClockOf(timeZone);
   const localDate = (time: number) => {
-    const parts = Object.fromEntries(format.formatToParts(time).map((p) => [p.type, p.value]));
-    return { year: Number(parts.year), month: Number(parts.month), day: Number(parts.day) };
+    const d = new Date(wall.toWall(time));
+    return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
   };
   return {
     daily: (t) => {

@@ -84,6 +84,8 @@ describe('mc-backup run (daemon)', () => {
     const app = await startApp('mc-backup', ['run'], { env: { ...fresh.env, BACKUP_SCHEDULE: '0 4 * * *', BACKUP_TZ: 'Asia/Tokyo' } });
     expect((await app.readyz()).body).toMatchObject({ ready: true, checks: { backup: { ok: true, detail: { lastSuccess: null } } } });
     // the schedule is in BACKUP_TZ: 04:00 in Tokyo is 19:00 UTC
+    // /readyz answers while start() still runs (the health server listens first): wait for the line
+    await waitFor(() => app.proc.logs().some((l) => l.msg === 'scheduler started'), { timeoutMs: 10_000, what: 'scheduler started' });
     const started = app.proc.logs().find((l) => l.msg === 'scheduler started');
     expect(started).toMatchObject({ schedule: '0 4 * * *', timeZone: 'Asia/Tokyo', next: expect.stringMatching(/T19:00:00\.000Z$/) });
   });
