@@ -6,11 +6,11 @@ import { describe, expect, it } from 'vitest';
 useCleanup();
 
 /**
- * proxy-stats declares `jitTier: 'baseline'` (src/cli.ts): a restart on existing data copies
+ * proxy-stats declares `jitTier: 'interpreter'` (src/cli.ts): a restart on existing data copies
  * goaccess's database (about 230 files) at its first run, hot enough for TurboFan, whose code pages
  * and compile zones would then stay resident at idle (docs/architecture.md "## Memory").
  */
-describe('proxy-stats stays at the baseline tier', () => {
+describe('proxy-stats stays in the interpreter', () => {
   it('a restart on existing data publishes its first report with nothing optimized (--trace-opt)', { timeout: 90_000 }, async () => {
     const dir = await makeTempDir('proxy-stats-tier-');
     const log = join(dir, 'access.log');
@@ -36,6 +36,6 @@ describe('proxy-stats stays at the baseline tier', () => {
     expect((await again.waitExit(20_000)).code).toBe(0);
 
     expect(again.output).not.toContain('completed optimizing');
-    expect(again.logs().filter((l) => l.jitTier !== undefined)).toEqual([expect.objectContaining({ jitTier: 'baseline', level: 'debug' })]);
+    expect(again.logs().filter((l) => l.jitTier !== undefined)).toEqual([expect.objectContaining({ jitTier: 'interpreter', level: 'debug' })]);
   });
 });

@@ -1,6 +1,6 @@
 export * from './atomic-file.js';
 export * from './attest.js';
-export type { JitTier } from './baseline-tier.js';
+export type { JitTier } from './jit-tier.js';
 export * from './cli.js';
 export * from './clock.js';
 export * from './config.js';

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import type * as z from 'zod';
-import { applyJitTier, type JitTier } from './baseline-tier.js';
+import { applyJitTier, type JitTier } from './jit-tier.js';
 import type { CliSpec, CommandContext, CommandSpec, EnvDoc, FlagSpec } from './cli.js';
 import type { Clock } from './clock.js';
 import { type LoadedConfig, loadEnvConfig } from './config.js';
@@ -97,9 +97,9 @@ export interface ServiceSpec<C> {
   /** Added to the refusal of a positional argument, e.g. `put the server command after "--"`. */
   argsHint?: string;
   /**
-   * How far V8 may compile the service's JavaScript (baseline-tier.ts), applied before `build`:
-   * `baseline` keeps TurboFan (about 3.5 MiB that stays resident once used) out of a service whose
-   * only hot code runs once at start; default `optimizing`, for a service with code that stays hot.
+   * How far V8 may compile the service's JavaScript (jit-tier.ts), applied before `build`:
+   * `interpreter` or `baseline` keep TurboFan (about 3.5 MiB that stays resident once used) out of a
+   * service whose only hot code runs once at start; default `optimizing`, for code that stays hot.
    */
   jitTier?: JitTier;
   build(deps: ServiceDeps<C>): SidecarService | Promise<SidecarService>;

@@ -10,13 +10,20 @@ import { type EventStream, followEvents, REWIRE_STATUSES } from './events.js';
 import { createRewirer } from './rewirer.js';
 
 export interface DaemonDeps {
-  lab: Lab;
+  /**
+   * Reads and checks lab.yaml. Called by start(), after the health server listens: /healthz answers
+   * while the lab is read, /readyz is not ready until the first pass is done. A bad lab.yaml throws
+   * (ConfigError, exit 2) and stops the service.
+   */
+  loadLab: () => Promise<Lab>;
   runner: ProcessRunner;
   podman: Podman;
   netns: NetnsOptions;
   run: RunContext;
   log: Logger;
   registry: Registry;
+  /** Aborted when the service stops (a stop while the lab is read starts nothing after it). */
+  signal: AbortSignal;
   onStop: (name: string, hook: () => Promise<void> | void) => void;
   /** Stops the service (the events stream ended: the supervisor restarts labctl run). */
   fail: (reason: string) => void;
@@ -40,13 +47,16 @@ export function withLinkPeers(lab: Lab, containers: ReadonlySet<string>): string
   return [...out].filter((c) => c !== HOST && c in lab.containers);
 }
 
+/** Lets the event loop turn (a health request waiting is answered) between the steps of the start. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * `labctl run`: follows `podman events` and wires every running container of the lab again when one
  * (re)starts: a restarted container has a new network namespace without its links. One pass at start
- * wires what already runs.
+ * wires what already runs. Building it reads nothing: the lab is read by start().
  */
 export function buildDaemon(deps: DaemonDeps): SidecarService {
-  const { lab, log } = deps;
+  const { log } = deps;
   const rewires = new Counter({
     name: 'labctl_rewires_total',
     help: 'wire passes by result',
@@ -65,7 +75,8 @@ export function buildDaemon(deps: DaemonDeps): SidecarService {
     labelNames: ['status'],
     registers: [deps.registry],
   });
-  const byPodmanName = new Map(Object.keys(lab.containers).map((c) => [podmanName(deps.run, c), c]));
+  let lab: Lab | undefined;
+  let byPodmanName = new Map<string, string>();
   let last: LastRewire | undefined;
   /** The last pass that changed something (a later pass with nothing to do does not hide it). */
   let lastChange: LastRewire | undefined;
@@ -73,18 +84,21 @@ export function buildDaemon(deps: DaemonDeps): SidecarService {
   let stopping = false;
 
   const rewirer = createRewirer(async ({ reasons, focus }) => {
+    // Requested only once the lab is read (the first pass and the events come after it).
+    const current = lab;
+    if (!current) return;
     const started = performance.now();
     try {
       // One `podman container inspect` of just the containers that matter gives their PIDs (listing
       // every container with `podman ps` is the slowest step of a pass): after a restart event the
       // restarted containers and their link peers, in a pass for everything (at start) the lab's.
       const pids = await deps.podman.running(
-        focus ? withLinkPeers(lab, focus).map((c) => podmanName(deps.run, c)) : [...byPodmanName.keys()],
+        focus ? withLinkPeers(current, focus).map((c) => podmanName(deps.run, c)) : [...byPodmanName.keys()],
       );
       const present = new Set([...pids.keys()].flatMap((n) => (byPodmanName.has(n) ? [byPodmanName.get(n) as string] : [])));
       // A container that restarted needs its own links again; a pass for everything runs at start.
       const focused = focus ? new Set([...focus].filter((c) => present.has(c))) : undefined;
-      const result = await wireUp(deps.runner, lab, deps.netns, { present, knownPids: pids, ...(focused ? { focus: focused } : {}) });
+      const result = await wireUp(deps.runner, current, deps.netns, { present, knownPids: pids, ...(focused ? { focus: focused } : {}) });
       const durationMs = Math.round(performance.now() - started);
       last = { at: new Date().toISOString(), durationMs, changes: result.changes.length, reasons };
       if (result.changes.length > 0) lastChange = last;
@@ -106,7 +120,13 @@ export function buildDaemon(deps: DaemonDeps): SidecarService {
   });
 
   return {
-    start() {
+    async start() {
+      await turn();
+      const loaded = await deps.loadLab();
+      lab = loaded;
+      byPodmanName = new Map(Object.keys(loaded.containers).map((c) => [podmanName(deps.run, c), c]));
+      await turn();
+      if (deps.signal.aborted) return;
       stream = followEvents(
         deps.runner,
         (event) => {
@@ -135,7 +155,7 @@ export function buildDaemon(deps: DaemonDeps): SidecarService {
       events: () => ({ ok: stream !== undefined && !stopping, detail: 'following podman events' }),
       wired: () => ({
         ok: last !== undefined && last.error === undefined,
-        detail: last?.error ?? (last ? 'links in place' : 'first pass running'),
+        detail: last?.error ?? (last ? 'links in place' : lab ? 'first pass running' : 'reading the lab file'),
       }),
     },
     status: () => ({ lastRewire: last ?? null, lastChange: lastChange ?? null }),

@@ -1,21 +1,23 @@
 import type { Logger } from './logger.js';
 
 /**
- * Which of V8's compilers a service's JavaScript may reach, declared as `service.jitTier`:
- * - `optimizing` (the default, V8's own): hot functions are compiled by TurboFan.
+ * How far V8 may compile a service's JavaScript, declared as `service.jitTier`:
+ * - `optimizing` (the default, V8's own): hot functions go on to TurboFan.
  * - `baseline`: nothing goes past Sparkplug, V8's baseline compiler (`--max-opt=1`).
+ * - `interpreter`: nothing leaves Ignition, V8's interpreter (`--max-opt=0`).
  *
  * The first function TurboFan optimizes pages in about 3.5 MiB of the node binary's compiler code,
  * and every compile leaves zone memory in the malloc arenas of V8's background threads; none of it
- * is returned. A sidecar whose start runs something hot once (labctl parsing lab.yaml, wg-agent's
- * 15 subprocesses, proxy-stats copying goaccess's database) pays that for good, at idle, for code
- * that never runs hot again. The price of `baseline` is peak speed: code that stays hot (edge-guard's
- * log parser) runs several times slower without TurboFan. docs/architecture.md "## Memory".
+ * is returned. Sparkplug's code for what runs at start (fastify, zod, yaml, execa) is another
+ * 0.3-1 MiB. A sidecar whose start runs something hot once (labctl parsing lab.yaml, wg-agent's
+ * commands, proxy-stats copying goaccess's database) pays that for good, at idle, for code that
+ * never runs hot again. The price is peak speed: code that stays hot (edge-guard's log parser) runs
+ * several times slower. docs/architecture.md "## Memory".
  */
-export type JitTier = 'baseline' | 'optimizing';
+export type JitTier = 'interpreter' | 'baseline' | 'optimizing';
 
 /** The V8 flag of each tier that is not V8's default. */
-const FLAGS: Record<Exclude<JitTier, 'optimizing'>, string> = { baseline: '--max-opt=1' };
+const FLAGS: Record<Exclude<JitTier, 'optimizing'>, string> = { interpreter: '--max-opt=0', baseline: '--max-opt=1' };
 
 /**
  * Applies a declared tier to the whole process (V8 flags are process-wide). runSidecarService calls
@@ -28,5 +30,5 @@ export async function applyJitTier(tier: JitTier | undefined, log: Logger): Prom
   const flag = FLAGS[tier];
   const { setFlagsFromString } = await import('node:v8');
   setFlagsFromString(flag);
-  log.debug({ jitTier: tier, v8Flag: flag }, 'JavaScript stays at the baseline tier (no optimizing compiler)');
+  log.debug({ jitTier: tier, v8Flag: flag }, 'JavaScript stays below the optimizing compiler');
 }

@@ -7,7 +7,8 @@ useCleanup('each');
 const core = JSON.stringify(new URL('../src/index.ts', import.meta.url).pathname);
 
 // A sidecar whose build and start run the same small function three million times each, hot
-// enough for TurboFan; `--trace-opt` makes V8 print every optimization it completes.
+// enough for TurboFan; `--trace-opt` makes V8 print every optimization it completes, and
+// `--trace-baseline-batch-compilation` every function it queues for Sparkplug.
 const sidecarSource = (jitTier: string | undefined) => `
 import * as z from 'zod';
 import { commonEnvShape, runSidecar } from ${core};
@@ -28,12 +29,12 @@ runSidecar({
 });
 `;
 
-/** Starts the sidecar under --trace-opt, waits until it is live and has idled a moment, stops it. */
+/** Starts the sidecar under both traces, waits until it is live and has idled a moment, stops it. */
 async function runTraced(jitTier: string | undefined) {
   const dir = await makeTempDir('tier-');
   const bundle = await bundleScript(dir, 'tiered', sidecarSource(jitTier), { minify: true });
   const health = join(dir, 'health.sock');
-  const proc = startProcess(process.execPath, ['--trace-opt', bundle], { env: { HEALTH_LISTEN: health, LOG_LEVEL: 'debug' } });
+  const proc = startProcess(process.execPath, ['--trace-opt', '--trace-baseline-batch-compilation', bundle], { env: { HEALTH_LISTEN: health, LOG_LEVEL: 'debug' } });
   await waitFor(async () => (await httpRequest(health, '/healthz').catch(() => ({ status: 0 }))).status === 200, {
     what: 'tiered sidecar live',
     timeoutMs: 30_000,
@@ -46,21 +47,35 @@ async function runTraced(jitTier: string | undefined) {
   return { exit, output: proc.output, logs: proc.logs() };
 }
 
+const optimized = /completed optimizing .*(hot|spin)/;
+const baselineCompiled = /Enqueued SFI (hot|spin) /;
+
 describe('service.jitTier', () => {
-  it("'baseline': the service's hot code is never optimized, and the tier is logged once at debug", async () => {
-    const { exit, output, logs } = await runTraced('baseline');
+  it("'interpreter': the service's hot code is neither optimized nor baseline-compiled, and the tier is logged once at debug", async () => {
+    const { exit, output, logs } = await runTraced('interpreter');
     expect(exit.code).toBe(0);
     expect(output).toMatch(/^spun \d+/m);
-    expect(output).not.toContain('completed optimizing');
-    const tierLines = logs.filter((l) => l.jitTier !== undefined);
-    expect(tierLines).toHaveLength(1);
-    expect(tierLines[0]).toMatchObject({ jitTier: 'baseline', v8Flag: '--max-opt=1', level: 'debug' });
+    expect(output).not.toMatch(optimized);
+    expect(output).not.toMatch(baselineCompiled);
+    expect(logs.filter((l) => l.jitTier !== undefined)).toEqual([
+      expect.objectContaining({ jitTier: 'interpreter', v8Flag: '--max-opt=0', level: 'debug' }),
+    ]);
+  });
+
+  it("'baseline': the service's hot code is baseline-compiled (Sparkplug) but never optimized", async () => {
+    const { exit, output, logs } = await runTraced('baseline');
+    expect(exit.code).toBe(0);
+    expect(output).not.toMatch(optimized);
+    expect(output).toMatch(baselineCompiled);
+    expect(logs.filter((l) => l.jitTier !== undefined)).toEqual([
+      expect.objectContaining({ jitTier: 'baseline', v8Flag: '--max-opt=1', level: 'debug' }),
+    ]);
   });
 
   it('undeclared: V8 optimizes the same hot code with TurboFan (what the declaration turns off)', async () => {
     const { exit, output, logs } = await runTraced(undefined);
     expect(exit.code).toBe(0);
-    expect(output).toMatch(/completed optimizing .*(hot|spin)/);
+    expect(output).toMatch(optimized);
     expect(logs.filter((l) => l.jitTier !== undefined)).toEqual([]);
   });
 });
