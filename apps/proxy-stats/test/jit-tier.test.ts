@@ -36,6 +36,8 @@ describe('proxy-stats stays in the interpreter', () => {
     expect((await again.waitExit(20_000)).code).toBe(0);
 
     expect(again.output).not.toContain('completed optimizing');
-    expect(again.logs().filter((l) => l.jitTier !== undefined)).toEqual([expect.objectContaining({ jitTier: 'interpreter', level: 'debug' })]);
+    expect(again.logs().filter((l) => l.jitTier !== undefined)).toEqual([
+      expect.objectContaining({ jitTier: 'interpreter', level: 'debug' }),
+    ]);
   });
 });

@@ -1,6 +1,5 @@
 export * from './atomic-file.js';
 export * from './attest.js';
-export type { JitTier } from './jit-tier.js';
 export * from './cli.js';
 export * from './clock.js';
 export * from './config.js';
@@ -10,6 +9,7 @@ export * from './duration.js';
 export * from './errors.js';
 export * from './exec.js';
 export * from './health.js';
+export type { JitTier } from './jit-tier.js';
 export * from './lifecycle.js';
 export * from './lines.js';
 export * from './lock-file.js';

@@ -1,13 +1,13 @@
 import type { Readable, Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import type * as z from 'zod';
-import { applyJitTier, type JitTier } from './jit-tier.js';
 import type { CliSpec, CommandContext, CommandSpec, EnvDoc, FlagSpec } from './cli.js';
 import type { Clock } from './clock.js';
 import { type LoadedConfig, loadEnvConfig } from './config.js';
 import { ConfigError, type ConfigIssue, UsageError } from './errors.js';
 import { createRunner, type ProcessRunner } from './exec.js';
 import { createMetricsRegistry, type ReadinessCheck, startHealthServer } from './health.js';
+import { applyJitTier, type JitTier } from './jit-tier.js';
 import { createLifecycle, type Lifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
 import { bareCommandSpec, isBare, processHost } from './run-sidecar.js';

@@ -34,7 +34,9 @@ async function runTraced(jitTier: string | undefined) {
   const dir = await makeTempDir('tier-');
   const bundle = await bundleScript(dir, 'tiered', sidecarSource(jitTier), { minify: true });
   const health = join(dir, 'health.sock');
-  const proc = startProcess(process.execPath, ['--trace-opt', '--trace-baseline-batch-compilation', bundle], { env: { HEALTH_LISTEN: health, LOG_LEVEL: 'debug' } });
+  const proc = startProcess(process.execPath, ['--trace-opt', '--trace-baseline-batch-compilation', bundle], {
+    env: { HEALTH_LISTEN: health, LOG_LEVEL: 'debug' },
+  });
   await waitFor(async () => (await httpRequest(health, '/healthz').catch(() => ({ status: 0 }))).status === 200, {
     what: 'tiered sidecar live',
     timeoutMs: 30_000,
