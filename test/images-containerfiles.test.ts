@@ -150,6 +150,18 @@ describe('containerfile rules catch what they must', () => {
       'COPY compose/lighttpd/mc-map.conf /etc/lighttpd/lighttpd.conf\nUSER homelab\nENTRYPOINT',
       /^bundle-only: COPY compose\/lighttpd\/mc-map\.conf from the build context/,
     ],
+    [
+      'a bundle whose code cache the image does not write',
+      /(?<!NODE_OPTIONS= )HOMELAB_CODE_CACHE=write node \S+ --help > \/dev\/null/,
+      'true',
+      /^code-cache: the runtime stage does not run HOMELAB_CODE_CACHE=write/,
+    ],
+    [
+      'no code cache for what sshd starts (without NODE_OPTIONS)',
+      / \\\n && NODE_OPTIONS= HOMELAB_CODE_CACHE=write node \S+ --help > \/dev\/null/,
+      '',
+      /^code-cache: the runtime stage does not run NODE_OPTIONS= /,
+    ],
     ['an ADD', 'USER homelab\nENTRYPOINT', 'ADD https://example.invalid/x /x\nUSER homelab\nENTRYPOINT', /^bundle-only: ADD/],
     ['root without a reason', 'USER homelab\nENTRYPOINT', 'USER root\nENTRYPOINT', /^non-root: USER root without/],
     ['no HEALTHCHECK', /HEALTHCHECK .*\n/, '', /^healthcheck: 0 HEALTHCHECK/],

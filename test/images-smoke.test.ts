@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startCaddy } from '@homelab/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appContainerfiles, type Containerfile, isPlaceholderApp } from './images/containerfiles.js';
@@ -48,6 +48,12 @@ function bundleOf(app: string): string {
   return join(repoRoot, 'apps', app, 'dist', 'main.js');
 }
 
+/** What the image copies of the bundle: the app's dist/ (launcher, payload, code cache). */
+function bundleBytes(app: string): number {
+  const dist = dirname(bundleOf(app));
+  return readdirSync(dist).reduce((sum, file) => sum + statSync(join(dist, file)).size, 0);
+}
+
 async function build(f: Containerfile): Promise<string> {
   const { tag } = await buildImage(sandbox, f.image, ALPINE_SUBSTITUTE);
   const inspect = async (ref: string) => Number((await sandbox.podman(['image', 'inspect', '--format', '{{.Size}}', ref])).stdout.trim());
@@ -59,7 +65,7 @@ async function build(f: Containerfile): Promise<string> {
     app: f.app ?? `(${f.tool})`,
     total,
     own: total - baseSize,
-    bundle: f.app ? readFileSync(bundleOf(f.app)).length : 0,
+    bundle: f.app ? bundleBytes(f.app) : 0,
   });
   // The tags carry the version and the commit (the one checked out when the task ran).
   const commit = (
@@ -655,6 +661,17 @@ describe('images on a substitute base (no registry here)', () => {
       const tag = await build(f);
       const health = JSON.parse((await sandbox.podman(['image', 'inspect', '--format', '{{json .HealthCheck}}', tag])).stdout);
       expect(health?.Test?.[0], 'HEALTHCHECK kept (docker format)').toBe('CMD');
+      if (f.app) {
+        // The code caches the image's node wrote at build are the ones V8 takes at a start (read-only
+        // root): with the image's NODE_OPTIONS (the sidecar) and without (what sshd starts).
+        for (const nodeOptions of [[], ['-e', 'NODE_OPTIONS=']]) {
+          const report = await sandbox.podman([
+            ...['run', '--rm', '--network', 'none', '--read-only', '--user', '10001', '-e', 'HOMELAB_CODE_CACHE=report', ...nodeOptions],
+            ...['--entrypoint', 'node', tag, `/usr/local/lib/homelab/${app}/main.js`, '--help'],
+          ]);
+          expect(report.stderr, nodeOptions.join(' ')).toMatch(/^homelab code cache: accepted /m);
+        }
+      }
       await (scenario as Scenario)(tag, f);
     }, 300_000);
   }

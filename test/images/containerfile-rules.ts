@@ -4,7 +4,7 @@ import { argsOf, type Containerfile, commentAbove, flagsOf, keyword, type Stage 
 /**
  * The rules every app image's Containerfile keeps (DESIGN.md section 7), as a pure check that lists
  * the problems it finds, each starting with the rule's name: `multi-stage`, `pinned`, `bundle-only`,
- * `non-root`, `healthcheck`, `entrypoint`.
+ * `code-cache`, `non-root`, `healthcheck`, `entrypoint`.
  */
 export function appImageProblems(f: Containerfile): string[] {
   const problems: string[] = [];
@@ -44,7 +44,7 @@ export function appImageProblems(f: Containerfile): string[] {
     if (!isPinned(s.fromResolved)) problems.push(`pinned: ${s.from} -> "${s.fromResolved}" has neither a digest nor a version tag`);
   }
 
-  // bundle-only: the runtime stage copies the bundle, other stages' tools, containerfiles/<image>/ files
+  // bundle-only: the runtime stage copies the bundle (the app's dist/: launcher, payload, code cache), other stages' tools, containerfiles/<image>/ files
   // and the lighttpd config labctl renders for the image's container.
   const copies = runtime.instructions.filter((i) => keyword(i) === 'COPY' || keyword(i) === 'ADD');
   for (const c of copies.filter((i) => keyword(i) === 'ADD')) problems.push(`bundle-only: ADD ${c.getArgumentsContent()}`);
@@ -53,8 +53,18 @@ export function appImageProblems(f: Containerfile): string[] {
     problems.push(`bundle-only: ${fromBundle.length} COPY --from=bundle (expected ${toolOnly ? 0 : 1})`);
   for (const c of fromBundle) {
     const sources = argsOf(c).slice(0, -1);
-    if (sources.join(' ') !== `/src/apps/${app}/dist/main.js`) problems.push(`bundle-only: COPY --from=bundle ${sources.join(' ')}`);
+    if (sources.join(' ') !== `/src/apps/${app}/dist/`) problems.push(`bundle-only: COPY --from=bundle ${sources.join(' ')}`);
+    if (argsOf(c).at(-1) !== `/usr/local/lib/homelab/${app}/`)
+      problems.push(`bundle-only: the bundle goes to /usr/local/lib/homelab/${app}/`);
   }
+  // code-cache: the image's node writes the bundle's code caches (V8 refuses one of another node),
+  // with the image's NODE_OPTIONS (the sidecar) and without (what sshd starts: rsync gate, git-shell).
+  const write = `HOMELAB_CODE_CACHE=write node /usr/local/lib/homelab/${app}/main.js --help`;
+  const runs = runsOf(runtime);
+  if (!toolOnly && !runs.replaceAll(`NODE_OPTIONS= ${write}`, '').includes(write))
+    problems.push(`code-cache: the runtime stage does not run ${write} (with the image's NODE_OPTIONS)`);
+  if (!toolOnly && !runs.includes(`NODE_OPTIONS= ${write}`))
+    problems.push(`code-cache: the runtime stage does not run NODE_OPTIONS= ${write}`);
   for (const c of copies.filter((x) => keyword(x) === 'COPY' && !fromBundle.includes(x))) {
     const from = flagsOf(c).get('from');
     if (from) {
@@ -71,7 +81,7 @@ export function appImageProblems(f: Containerfile): string[] {
   if (
     prebuilt &&
     (prebuilt.from !== 'scratch' ||
-      prebuilt.instructions.map((i) => i.getArgumentsContent()).join('\n') !== `apps/${app}/dist/main.js /src/apps/${app}/dist/main.js`)
+      prebuilt.instructions.map((i) => i.getArgumentsContent()).join('\n') !== `apps/${app}/dist/ /src/apps/${app}/dist/`)
   ) {
     problems.push('bundle-only: bundle-prebuilt must be FROM scratch with only the COPY of the bundle');
   }

@@ -215,7 +215,8 @@ async function measure(file: string, sidecar: Sidecar): Promise<{ liveMs: number
   return { liveMs, rssMiB };
 }
 
-// The baselines are built like the apps' bundles (tsup.app.ts: whitespace and syntax minified).
+// The baselines are minified like the apps' payloads (tsup.app.ts: whitespace and syntax) but run
+// as plain ES modules, without the apps' launcher and code cache: the floor is bare node's.
 const bare = await bundleScript(dir, 'bare-http', bareHttp, { minify: true });
 const fastify = await bundleScript(dir, 'bare-fastify', bareFastify, { minify: true });
 const runs = Number(process.env.BENCH_RUNS ?? 3);
