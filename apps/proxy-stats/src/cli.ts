@@ -9,6 +9,9 @@ export const definition: SidecarDefinition<typeof envSchema> = {
   service: {
     summary: 'poll the access log, run GoAccess after new lines (debounced) and at least every STATS_INTERVAL, publish each report',
     // A GoAccess run is killed on stop (its database copy is dropped); 10 s is plenty.
+    // Its hot stretch is copying goaccess's database (about 230 files) per run; GoAccess does the
+    // work, so TurboFan and Sparkplug would only keep node's own fs checks resident (core's jit-tier.ts).
+    jitTier: 'interpreter',
     build,
   },
   commands: {

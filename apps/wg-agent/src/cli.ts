@@ -10,6 +10,9 @@ export const definition: SidecarDefinition<typeof envSchema> = {
   logTo: 'stdout',
   service: {
     summary: 'make the interface, apply the peers, then repair drift and drop expired peers every WG_INTERVAL',
+    // Its start runs a dozen commands (ip, wg, nft) and nothing stays hot: TurboFan and Sparkplug
+    // would only keep node's own path and argument checks resident (core's jit-tier.ts).
+    jitTier: 'interpreter',
     build,
   },
   commands: {

@@ -9,6 +9,7 @@ export * from './duration.js';
 export * from './errors.js';
 export * from './exec.js';
 export * from './health.js';
+export type { JitTier } from './jit-tier.js';
 export * from './lifecycle.js';
 export * from './lines.js';
 export * from './lock-file.js';

@@ -7,6 +7,7 @@ import { type LoadedConfig, loadEnvConfig } from './config.js';
 import { ConfigError, type ConfigIssue, UsageError } from './errors.js';
 import { createRunner, type ProcessRunner } from './exec.js';
 import { createMetricsRegistry, type ReadinessCheck, startHealthServer } from './health.js';
+import { applyJitTier, type JitTier } from './jit-tier.js';
 import { createLifecycle, type Lifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
 import { bareCommandSpec, isBare, processHost } from './run-sidecar.js';
@@ -95,6 +96,12 @@ export interface ServiceSpec<C> {
   acceptsArgs?: boolean;
   /** Added to the refusal of a positional argument, e.g. `put the server command after "--"`. */
   argsHint?: string;
+  /**
+   * How far V8 may compile the service's JavaScript (jit-tier.ts), applied before `build`:
+   * `interpreter` or `baseline` keep TurboFan (about 3.5 MiB that stays resident once used) out of a
+   * service whose only hot code runs once at start; default `optimizing`, for code that stays hot.
+   */
+  jitTier?: JitTier;
   build(deps: ServiceDeps<C>): SidecarService | Promise<SidecarService>;
 }
 
@@ -273,6 +280,7 @@ export function defineSidecar<S extends z.ZodObject>(def: SidecarDefinition<S>, 
 /** Health server, lifecycle, build and start, then wait for a stop. Resolves to the exit code. */
 async function runSidecarService<C>(name: string, spec: ServiceSpec<C>, deps: CommandDeps<C>, host: SidecarHost): Promise<number> {
   const { log } = deps;
+  await applyJitTier(spec.jitTier, log);
   const registry = createMetricsRegistry(name);
   const lifecycle = createLifecycle({ log, deadlineMs: spec.stopDeadlineMs?.(deps.config), signals: host.stopSignals });
   const service = await spec.build({ ...deps, signal: lifecycle.signal, registry, lifecycle });
