@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
-import { type SidecarDefinition, UsageError } from '@homelab/core';
+import { collectStartGarbage, type SidecarDefinition, UsageError } from '@homelab/core';
 import type { z } from 'zod';
 import { DEFAULT_LAB, loadChecked, netnsFlags, netnsOptions, wireFlags } from './app.js';
 import { type envSchema, labctlEnv } from './config.js';
 import { buildDaemon } from './daemon/service.js';
-import { collectStartGarbage } from './daemon/start-garbage.js';
 import { labCommands, labFlags, runContext } from './lab/commands.js';
 import { createPodman } from './lab/podman.js';
 import { diffRendered, renderAll, writeRendered } from './render/index.js';

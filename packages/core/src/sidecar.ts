@@ -12,6 +12,7 @@ import { createLifecycle, type Lifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
 import { bareCommandSpec, isBare, processHost } from './run-sidecar.js';
 import { commonEnvDocs } from './service.js';
+import { collectStartGarbage } from './start-garbage.js';
 
 /**
  * One declaration per app: its env (schema, prefixes, secrets, docs), its long-running service and
@@ -287,6 +288,8 @@ async function runSidecarService<C>(name: string, spec: ServiceSpec<C>, deps: Co
   const listen = (deps.config as CommonConfig).HEALTH_LISTEN ?? '127.0.0.1:9000';
   const health = await startHealthServer(listen, { checks: service.checks, status: service.status, registry, log });
   lifecycle.onStop('health server', () => health.close());
+  // The start's garbage goes before the service allocates what it keeps (start-garbage.ts).
+  await collectStartGarbage();
   try {
     await service.start();
   } catch (error) {
