@@ -60,6 +60,11 @@ describe('what a render publishes', () => {
     );
     expect(published).toMatch(/render \d+/);
     expect(await publishedFiles(setup.output)).toEqual(['index.html']);
+    // The release link moves before the result is recorded: wait for the log line that follows both.
+    await waitFor(() => app.proc.logs().filter((l) => l.msg === 'map published').length >= 2, {
+      timeoutMs: 10_000,
+      what: 'the second "map published" line',
+    });
     expect(((await healthz(app)).lastRender as { result: string }).result).toBe('ok');
   });
 
