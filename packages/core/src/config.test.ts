@@ -4,7 +4,7 @@ import { makeTempDirSync, useCleanup } from '@homelab/testkit-base';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { type CliSpec, runCli } from './cli.js';
-import { configValues, loadEnvConfig, parseYamlConfig } from './config.js';
+import { configValues, loadEnvConfig, parseYamlConfig, validateConfig } from './config.js';
 import { duration } from './duration.js';
 import { ConfigError } from './errors.js';
 
@@ -155,5 +155,30 @@ describe('exit codes through runCli', () => {
 
   it('valid config: exit 0', async () => {
     expect((await exitOf({ APP_PASSWORD: 'pw' })).code).toBe(0);
+  });
+});
+
+describe('zod in a sidecar', () => {
+  it('parses without compiling code from strings (no fast path per object schema, no eval probe)', () => {
+    const compiled: string[] = [];
+    const original = globalThis.Function;
+    globalThis.Function = new Proxy(original, {
+      construct(target, args) {
+        compiled.push(String(args.at(-1)).slice(0, 80));
+        return Reflect.construct(target, args);
+      },
+    });
+    try {
+      // A schema made and parsed for the first time here, as a sidecar parses its files.
+      const fresh = z.object({ name: z.string(), port: configValues.port(), nested: z.object({ on: z.boolean() }) });
+      expect(validateConfig(fresh, { name: 'a', port: 80, nested: { on: true } })).toEqual({
+        ok: true,
+        config: { name: 'a', port: 80, nested: { on: true } },
+      });
+      expect(validateConfig(fresh, { name: 'a', port: 0, nested: {} }).ok).toBe(false);
+    } finally {
+      globalThis.Function = original;
+    }
+    expect(compiled).toEqual([]);
   });
 });

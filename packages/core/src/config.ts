@@ -2,6 +2,14 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { ConfigError, type ConfigIssue, errorMessage } from './errors.js';
 
+/**
+ * zod compiles a fast path for each object schema (`new Function`) on its first parse. A sidecar
+ * parses a few documents (its env, its YAML and state files) once at start and at each reload, so
+ * that code is compiled to run once, and kept: every zod parse of the process goes through zod's
+ * own parser instead (no code generated from strings at all).
+ */
+z.config({ jitless: true });
+
 export type ValidationResult<T> = { ok: true; config: T } | { ok: false; issues: ConfigIssue[] };
 
 /** Pure: validates raw values against a schema, turning zod's issues into one-line config issues. */
