@@ -288,9 +288,9 @@ async function runSidecarService<C>(name: string, spec: ServiceSpec<C>, deps: Co
   const listen = (deps.config as CommonConfig).HEALTH_LISTEN ?? '127.0.0.1:9000';
   const health = await startHealthServer(listen, { checks: service.checks, status: service.status, registry, log });
   lifecycle.onStop('health server', () => health.close());
-  // The start's garbage goes before the service allocates what it keeps (start-garbage.ts).
-  await collectStartGarbage();
   try {
+    // The start's garbage goes before the service allocates what it keeps (start-garbage.ts).
+    await collectStartGarbage();
     await service.start();
   } catch (error) {
     log.error({ err: error }, 'start failed');
