@@ -156,6 +156,11 @@ const sidecars: Record<string, Sidecar> = {
   },
 };
 const only = process.env.BENCH_SIDECARS?.split(',');
+// RSS once settled is read after this long idle (below); 0 skips it.
+const settleSeconds = Number(process.env.BENCH_SETTLE_S ?? 25);
+if (!Number.isInteger(settleSeconds) || settleSeconds < 0 || settleSeconds > 600)
+  throw new Error(`BENCH_SETTLE_S must be a whole number of seconds from 0 to 600, got "${process.env.BENCH_SETTLE_S}"`);
+const settleMs = settleSeconds * 1000;
 
 // Every process runs with the images' node settings (NODE_ENV, NODE_OPTIONS), read from the one place
 // they are set: the ENV line of the runtime base image.
@@ -238,7 +243,7 @@ async function measure(file: string, sidecar: Sidecar): Promise<{ liveMs: number
 
 /**
  * RSS once settled: V8 keeps the pages its start grew to until its memory reducer compacts the heap,
- * 10 to 20 s after the start of a process that has gone idle. One of each, all started together
+ * about 8-9 s after the start of a process that has gone idle (`--trace-gc`). One of each, all started together
  * (none of them is busy by then, and RSS is a process's own), read after `settleMs`.
  */
 async function settledRss(entries: [string, string, Sidecar][], settleMs: number): Promise<Map<string, number>> {
@@ -321,7 +326,6 @@ for (const [app, sidecar] of measured) {
   );
 }
 // What a sidecar holds for the rest of its life, after V8's memory reducer (BENCH_SETTLE_S=0 skips it).
-const settleMs = Number(process.env.BENCH_SETTLE_S ?? 25) * 1000;
 if (settleMs > 0) {
   const settled = await settledRss(
     [
