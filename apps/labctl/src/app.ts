@@ -10,18 +10,14 @@ import type { NetnsOptions, NetnsSource } from './wire/netns.js';
 
 export const DEFAULT_LAB = 'lab/lab.yaml';
 
-/**
- * Reads, validates and checks a lab file; every issue printed on its own line, then exit 2.
- * `beforeParse` runs between reading and parsing (the daemon collects its start-up garbage there).
- */
-export async function loadChecked(file: string, io: Pick<SidecarIo, 'stderr'>, beforeParse?: () => Promise<void>): Promise<Lab> {
+/** Reads, validates and checks a lab file; every issue printed on its own line, then exit 2. */
+export async function loadChecked(file: string, io: Pick<SidecarIo, 'stderr'>): Promise<Lab> {
   let text: string;
   try {
     text = await readLabText(file);
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
-  await beforeParse?.();
   const parsed = parseLab(text, file);
   const issues: LabIssue[] = parsed.ok ? [...checkLab(parsed.lab), ...(await peerIssues(parsed.lab, file))] : parsed.issues;
   if (issues.length > 0) {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { collectStartGarbage, type SidecarDefinition, UsageError } from '@homelab/core';
+import { type SidecarDefinition, UsageError } from '@homelab/core';
 import type { z } from 'zod';
 import { DEFAULT_LAB, loadChecked, netnsFlags, netnsOptions, wireFlags } from './app.js';
 import { type envSchema, labctlEnv } from './config.js';
@@ -32,11 +32,7 @@ export const labctl: SidecarDefinition<typeof envSchema> = {
       // The lab is read after the health server listens (the daemon's start): /healthz answers from
       // the start, /readyz when the first pass is done; a bad lab.yaml still stops it with exit 2.
       return buildDaemon({
-        loadLab: async () => {
-          const lab = await loadChecked(file, deps.io, collectStartGarbage);
-          await collectStartGarbage();
-          return lab;
-        },
+        loadLab: () => loadChecked(file, deps.io),
         runner: deps.runner,
         podman: createPodman(deps.runner, netns.podmanUser),
         netns,

@@ -17,7 +17,6 @@ export * from './logger.js';
 export * from './safe-path.js';
 export * from './service.js';
 export * from './sidecar.js';
-export { collectStartGarbage } from './start-garbage.js';
 export * from './state-file.js';
 export * from './supervise.js';
 export * from './unix-socket.js';

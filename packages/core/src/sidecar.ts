@@ -12,7 +12,6 @@ import { createLifecycle, type Lifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
 import { bareCommandSpec, isBare, processHost } from './run-sidecar.js';
 import { commonEnvDocs } from './service.js';
-import { collectStartGarbage } from './start-garbage.js';
 
 /**
  * One declaration per app: its env (schema, prefixes, secrets, docs), its long-running service and
@@ -289,8 +288,6 @@ async function runSidecarService<C>(name: string, spec: ServiceSpec<C>, deps: Co
   const health = await startHealthServer(listen, { checks: service.checks, status: service.status, registry, log });
   lifecycle.onStop('health server', () => health.close());
   try {
-    // The start's garbage goes before the service allocates what it keeps (start-garbage.ts).
-    await collectStartGarbage();
     await service.start();
   } catch (error) {
     log.error({ err: error }, 'start failed');
