@@ -10,6 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BenchRow, bundleScript, httpRequest, percentile, reportBench, sleep } from '@homelab/testkit-base';
 
+/** A whole number from an env var, checked before anything is made. */
+function wholeNumberFromEnv(name: string, fallback: number, min: number, max: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${process.env[name]}"`);
+  return value;
+}
+const runs = wholeNumberFromEnv('BENCH_RUNS', 3, 1, 20);
+// RSS once settled is read after this many seconds idle (below); 0 skips it.
+const settleMs = wholeNumberFromEnv('BENCH_SETTLE_S', 25, 0, 600) * 1000;
+
 const root = process.env.HOMELAB_REPO_ROOT ?? process.cwd();
 const dir = mkdtempSync(join(tmpdir(), 'bench-sidecars-'));
 const path = (...parts: string[]) => join(dir, ...parts);
@@ -17,6 +28,11 @@ const path = (...parts: string[]) => join(dir, ...parts);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 const strictDir = mkdtempSync(join(root, 'bench', 'results', 'sidecars-sftp-'));
 chmodSync(strictDir, 0o755);
+// Removed however the bench ends (a sidecar that fails to start throws).
+process.on('exit', () => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(strictDir, { recursive: true, force: true });
+});
 mkdirSync(join(strictDir, 'keys'), { mode: 0o755 });
 // Its renders are checked with `sshd -t`, which wants its privilege separation folder (the image's entrypoint makes it).
 mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
@@ -157,11 +173,6 @@ const sidecars: Record<string, Sidecar> = {
   },
 };
 const only = process.env.BENCH_SIDECARS?.split(',');
-// RSS once settled is read after this long idle (below); 0 skips it.
-const settleSeconds = Number(process.env.BENCH_SETTLE_S ?? 25);
-if (!Number.isInteger(settleSeconds) || settleSeconds < 0 || settleSeconds > 600)
-  throw new Error(`BENCH_SETTLE_S must be a whole number of seconds from 0 to 600, got "${process.env.BENCH_SETTLE_S}"`);
-const settleMs = settleSeconds * 1000;
 
 // Every process runs with the images' node settings (NODE_ENV, NODE_OPTIONS), read from the one place
 // they are set: the ENV line of the runtime base image.
@@ -262,7 +273,6 @@ async function settledRss(entries: [string, string, Sidecar][], settleMs: number
 // as plain ES modules, without the apps' launcher and code cache: the floor is bare node's.
 const bare = await bundleScript(dir, 'bare-http', bareHttp, { minify: true });
 const fastify = await bundleScript(dir, 'bare-fastify', bareFastify, { minify: true });
-const runs = Number(process.env.BENCH_RUNS ?? 3);
 const median = (xs: number[]) => percentile(xs, 50);
 const sample = async (file: string, sidecar: Sidecar) => {
   const samples: { liveMs: number; rssMiB: number }[] = [];
@@ -366,5 +376,3 @@ if (settleMs > 0) {
   }
 }
 reportBench(rows);
-rmSync(dir, { recursive: true, force: true });
-rmSync(strictDir, { recursive: true, force: true });

@@ -5,8 +5,8 @@ import { ConfigError, type ConfigIssue, errorMessage } from './errors.js';
 /**
  * zod compiles a fast path for each object schema (`new Function`) on its first parse. A sidecar
  * parses a few documents (its env, its YAML and state files) once at start and at each reload, so
- * that code is compiled to run once, and kept: every zod parse of the process goes through zod's
- * own parser instead (no code generated from strings at all).
+ * that code would be compiled to run once and then kept: every zod parse of the process goes
+ * through zod's own parser instead, and no code is generated from strings.
  */
 z.config({ jitless: true });
 
