@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import {
   appBundle,
   type BorgRepo,
+  closeAfter,
   type FakeMinecraft,
   makeBorgRepo,
   makeTempDir,
@@ -178,22 +179,42 @@ export async function verifyArchives(stack: BackupStack, names: string[], concur
 export function slowProgram(stack: BackupStack, program: string, seconds: number, opts: { skip?: number } = {}): string {
   const path = join(stack.dir, `slow-${program}`);
   const counter = join(stack.dir, `slow-${program}.calls`);
+  const sleeps = join(stack.dir, `slow-${program}.sleeps`);
   writeFileSync(
     path,
     [
       '#!/bin/sh',
       `echo x >> ${counter}`,
       `if [ "$(wc -l < ${counter})" -gt ${opts.skip ?? 0} ]; then`,
-      // like a well-behaved program, it stops (with its sleep) on SIGTERM
-      `  trap 'kill $! 2>/dev/null; exit 143' TERM`,
-      `  sleep ${seconds} &`,
-      '  wait $!',
+      // Like a well-behaved program, it stops (with its sleep) on SIGTERM. The sleep starts before
+      // the trap, so the trap always has its PID; a SIGTERM before the trap leaves it behind, so it
+      // holds none of the caller's pipes (else the caller waits for it) and the test stops it by PID.
+      `  sleep ${seconds} </dev/null >/dev/null 2>&1 &`,
+      '  pid=$!',
+      `  echo $pid >> ${sleeps}`,
+      `  trap 'kill $pid 2>/dev/null; exit 143' TERM`,
+      '  wait $pid',
       'fi',
       `exec ${program} "$@"`,
       '',
     ].join('\n'),
   );
   chmodSync(path, 0o755);
+  closeAfter(() => {
+    let pids: number[] = [];
+    try {
+      pids = readFileSync(sleeps, 'utf8').split('\n').filter(Boolean).map(Number);
+    } catch {
+      // it never slept
+    }
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
   return path;
 }
 
