@@ -239,8 +239,11 @@ async function startLive(file: string, sidecar: Sidecar): Promise<Live> {
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
     },
     stop: async () => {
+      // One that already exited (a crash the RSS read reports) has no exit event left to wait for.
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      await new Promise((resolve) => child.on('exit', resolve));
+      await exited;
     },
   };
 }
