@@ -33,6 +33,8 @@ export function createEngine(opts: EngineOptions) {
   let applied = new Set<string>();
   let position: FollowPosition | undefined = opts.restored.position;
   let lastReconcile: { at: number; ok: boolean } | undefined;
+  // What the state file holds since this process last wrote it; a failed write leaves it as it was.
+  let persisted: string | undefined;
   let queue: Promise<unknown> = Promise.resolve();
   // One nft transaction at a time, in order.
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
@@ -144,15 +146,20 @@ export function createEngine(opts: EngineOptions) {
         }
         updateGauges();
       }),
+    /** Writes the state file when its content changed since the last write (an idle daemon writes nothing). */
     async persist(): Promise<void> {
       const now = clock.now();
-      await opts.store.write({
+      const document: GuardState = {
         version: 1,
         bans: activeBans(now),
         offenses: [...state.offenses].map(([target, o]) => ({ target, count: o.count, last: o.last })),
         ...(position ? { position } : {}),
         ddns: opts.ddns?.ddns.records() ?? {},
-      });
+      };
+      const text = JSON.stringify(document);
+      if (text === persisted) return;
+      await opts.store.write(document);
+      persisted = text;
     },
     status: () => ({ bansActive: activeBans(clock.now()).length, lastReconcile, admitted: [...applied].length }),
     lastReconcile: () => lastReconcile,
