@@ -34,6 +34,31 @@ export const humanSignalsByNameOnly: Plugin = {
   },
 };
 
+/**
+ * fastify requires `node:https` and `node:http2` when it loads (lib/server.js), for a server made
+ * with its `https` or `http2` option; the health server is plain HTTP. In a bare node process the
+ * two (and `tls`, which both load) take about 20 ms and 1.7 MiB (docs/architecture.md has what the
+ * sidecars gained). In the bundle each becomes an object that requires the builtin on its first
+ * property read, so a server made with either option still gets it. Fails the build when the
+ * dependency's text changed.
+ */
+export const fastifyTlsOnDemand: Plugin = {
+  name: 'fastify-tls-on-demand',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]fastify[\\/]lib[\\/]server\.js$/ }, async (args) => {
+      let text = await readFile(args.path, 'utf8');
+      for (const name of ['https', 'http2']) {
+        const line = `const ${name} = require('node:${name}')\n`;
+        if (!text.includes(line))
+          throw new Error(`${args.path}: "${line.trim()}" not found; update bundle-plugins.ts for this fastify version`);
+        const onDemand = `let ${name}Module\nconst ${name} = new Proxy({}, { get: (_, key) => (${name}Module ??= require('node:${name}'))[key] })\n`;
+        text = text.replace(line, onDemand);
+      }
+      return { contents: text, loader: 'js' };
+    });
+  },
+};
+
 const builtins = new Set(builtinModules);
 const bareBuiltin = (specifier: string) => {
   const bare = specifier.replace(/^node:/, '');

@@ -2,7 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
-import { dependencyClosure, humanSignalsByNameOnly, lazyBuiltinsOf, prettyPrinterNotBundled, promClientLite } from './bundle-plugins.js';
+import {
+  dependencyClosure,
+  fastifyTlsOnDemand,
+  humanSignalsByNameOnly,
+  lazyBuiltinsOf,
+  prettyPrinterNotBundled,
+  promClientLite,
+} from './bundle-plugins.js';
 
 /**
  * The one build recipe of every app: src/main.ts bundled with all its dependencies into one
@@ -31,8 +38,14 @@ export function appBuildConfig(extraEntries: Record<string, string> = {}) {
     // packages/core/bench/sidecars.bench.ts builds its baselines the same way.
     minify: false,
     // bundle-plugins.ts: the lean prom-client, execa's builtins loaded with execa, no unused signal
-    // table, no pretty printer.
-    esbuildPlugins: [promClientLite, lazyBuiltinsOf(dependencyClosure('execa')), humanSignalsByNameOnly, prettyPrinterNotBundled],
+    // table, fastify's https and http2 only if a server asks for them, no pretty printer.
+    esbuildPlugins: [
+      promClientLite,
+      lazyBuiltinsOf(dependencyClosure('execa')),
+      humanSignalsByNameOnly,
+      fastifyTlsOnDemand,
+      prettyPrinterNotBundled,
+    ],
     esbuildOptions(options) {
       options.minifyWhitespace = true;
       options.minifySyntax = true;

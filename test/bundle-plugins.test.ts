@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { importedNames } from '../bundle-plugins.js';
+import { fastifyTlsOnDemand, importedNames } from '../bundle-plugins.js';
 
 const repoRoot = join(import.meta.dirname, '..');
 
@@ -60,6 +61,80 @@ describe('an app bundle', () => {
   it("has no human-signals number table (its build loop starts V8's optimizing compiler)", () => {
     expect(bundle).not.toContain('getSignalsByNumber');
     expect(bundle).toContain('getSignalsByName');
+  });
+});
+
+// fastify bundled through fastifyTlsOnDemand: a plain HTTP server never loads https, http2 or tls;
+// a server made with the http2 option still gets node:http2 and serves.
+describe('fastify through fastifyTlsOnDemand', () => {
+  /** Bundles a script (its body runs in an async function) as the apps are, and runs it. */
+  const serve = async (body: string): Promise<{ status: number | null; stdout: string; stderr: string }> => {
+    const dir = mkdtempSync(join(tmpdir(), 'fastify-tls-'));
+    try {
+      await build({
+        stdin: {
+          contents: `(async () => {${body}})().catch((error) => { console.error(error); process.exit(1); });`,
+          resolveDir: repoRoot,
+        },
+        outfile: join(dir, 'server.cjs'),
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        logLevel: 'silent',
+        plugins: [fastifyTlsOnDemand],
+      });
+      const r = spawnSync(process.execPath, [join(dir, 'server.cjs')], { encoding: 'utf8', timeout: 30_000 });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const loadedTls = 'process.moduleLoadList.filter((m) => /^NativeModule (https|http2|tls)$/.test(m))';
+
+  it('serves plain HTTP without loading https, http2 or tls', async () => {
+    const r = await serve(`
+      const Fastify = require('fastify');
+      const { request } = require('node:http');
+      const app = Fastify();
+      app.get('/', async () => 'plain');
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const body = await new Promise((resolve, reject) => {
+        request({ port: app.server.address().port, host: '127.0.0.1', path: '/' }, (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c)).on('end', () => resolve(text));
+        }).on('error', reject).end();
+      });
+      await app.close();
+      console.log(JSON.stringify({ body, loaded: ${loadedTls} }));
+    `);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ body: 'plain', loaded: [] });
+  });
+
+  it('still makes an HTTP/2 server when asked (node:http2 loaded on demand)', async () => {
+    const r = await serve(`
+      const Fastify = require('fastify');
+      const app = Fastify({ http2: true });
+      const before = ${loadedTls};
+      app.get('/', async () => 'over h2');
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const { connect } = require('node:http2');
+      const client = connect('http://127.0.0.1:' + app.server.address().port);
+      const body = await new Promise((resolve, reject) => {
+        const req = client.request({ ':path': '/' });
+        let text = '';
+        req.on('data', (c) => (text += c)).on('end', () => resolve(text)).on('error', reject);
+      });
+      client.close();
+      await app.close();
+      console.log(JSON.stringify({ body, before }));
+    `);
+    expect(r.status, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as { body: string; before: string[] };
+    expect(result.body).toBe('over h2');
+    // Loaded by fastify's http2.createServer (with tls, which http2 requires), before this script's own require.
+    expect(result.before).toContain('NativeModule http2');
   });
 });
 
