@@ -3,7 +3,18 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { appBundle, createNetns, httpRequest, ip, makeTempDir, repoRoot, startProcess, type TestProcess, waitFor } from '@homelab/testkit';
+import {
+  appBundle,
+  createNetns,
+  httpRequest,
+  ip,
+  makeTempDir,
+  netnsPrefix,
+  repoRoot,
+  startProcess,
+  type TestProcess,
+  waitFor,
+} from '@homelab/testkit';
 import { parseLab } from '../../labctl/src/load.js';
 import { hostRuleset } from '../../labctl/src/render/nft.js';
 
@@ -170,4 +181,37 @@ export async function setElements(lab: EdgeLab, set: string): Promise<string[]> 
 
 export async function edgeGuardCli(lab: EdgeLab, config: string, args: string[]) {
   return nsRun(lab.host, 'env', [`EDGE_GUARD_CONFIG=${config}`, 'LOG_LEVEL=warn', process.execPath, appBundle('edge-guard'), ...args]);
+}
+
+/** edge-guard alone in a namespace of its own (real nft there), following a log that starts empty. */
+export interface LoneGuard {
+  dir: string;
+  netns: string;
+  log: string;
+  config: string;
+  health: string;
+  proc: TestProcess;
+}
+
+/** Starts it with `settings` (YAML lines) after its log and state_dir; resolves once /readyz answers 200. */
+export async function startLoneGuard(tag: string, settings: string): Promise<LoneGuard> {
+  const dir = await makeTempDir(`edge-guard-${tag}-`);
+  const netns = createNetns(`${netnsPrefix(tag)}h`);
+  const log = join(dir, 'access.log');
+  const config = join(dir, 'edge-guard.yaml');
+  await writeFile(config, `log: ${log}\nstate_dir: ${join(dir, 'state')}\n${settings}`);
+  await writeFile(log, '');
+  const health = join(dir, 'health.sock');
+  const proc = startProcess('ip', ['netns', 'exec', netns, process.execPath, appBundle('edge-guard'), 'run'], {
+    env: { EDGE_GUARD_CONFIG: config, HEALTH_LISTEN: health, LOG_LEVEL: 'info' },
+    label: 'edge-guard',
+  });
+  await waitFor(
+    async () => {
+      if (proc.exitInfo) throw new Error(`edge-guard exited: ${proc.output.slice(-3000)}`);
+      return (await httpRequest(health, '/readyz').catch(() => ({ status: 0 }))).status === 200;
+    },
+    { timeoutMs: 15_000, what: 'edge-guard ready' },
+  );
+  return { dir, netns, log, config, health, proc };
 }

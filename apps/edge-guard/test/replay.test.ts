@@ -1,9 +1,7 @@
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { appBundle, createNetns, httpRequest, makeTempDir, netnsPrefix, startProcess, useCleanup, waitFor } from '@homelab/testkit';
+import { appBundle, httpRequest, useCleanup, waitFor } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
-import { nsRun } from './edge-lab.js';
+import { nsRun, startLoneGuard } from './edge-lab.js';
 import { generateLog } from './generate-log.js';
 
 // Acceptance: 1,000,000 generated Caddy lines. The daemon follows the file while it is written in
@@ -26,21 +24,7 @@ const key = (d: Decision) => [d.target, d.rule, d.at, d.until, d.offense].join('
 
 describe('replay equals live on 1,000,000 lines', () => {
   it('the live follower (written in torn chunks) and replay decide the same bans', async () => {
-    const dir = await makeTempDir('edge-guard-replay-');
-    const netns = createNetns(`${netnsPrefix('egr')}h`);
-    const log = join(dir, 'access.log');
-    const config = join(dir, 'edge-guard.yaml');
-    await writeFile(config, `log: ${log}\nstate_dir: ${join(dir, 'state')}\ninterval: 2s\npoll: 50ms\nfrom: start\n`);
-    await writeFile(log, '');
-    const health = join(dir, 'health.sock');
-    const daemon = startProcess('ip', ['netns', 'exec', netns, process.execPath, appBundle('edge-guard'), 'run'], {
-      env: { EDGE_GUARD_CONFIG: config, HEALTH_LISTEN: health, LOG_LEVEL: 'info' },
-      label: 'edge-guard',
-    });
-    await waitFor(async () => (await httpRequest(health, '/readyz').catch(() => ({ status: 0 }))).status === 200, {
-      timeoutMs: 15_000,
-      what: 'edge-guard ready',
-    });
+    const { netns, log, config, health, proc: daemon } = await startLoneGuard('egr', 'interval: 2s\npoll: 50ms\nfrom: start\n');
 
     // Log times end about now, so the later bans are still running and reach nft.
     const startMs = Date.now() - LINES;

@@ -1,7 +1,8 @@
-import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { appBundle, createNetns, httpRequest, makeTempDir, netnsPrefix, startProcess, useCleanup, waitFor } from '@homelab/testkit';
+import { httpRequest, useCleanup, waitFor } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
+import { startLoneGuard } from './edge-lab.js';
 
 // The state file is rewritten (temporary file, fsync, rename, fsync of the folder) only when its
 // content changed: an idle daemon re-asserts its table every interval but leaves the disk alone.
@@ -10,18 +11,8 @@ useCleanup('all');
 
 describe('the state file', () => {
   it('is not rewritten by re-assertions that change nothing, and is rewritten when the log position moves', async () => {
-    const dir = await makeTempDir('edge-guard-state-');
-    const netns = createNetns(`${netnsPrefix('egs')}h`);
-    const log = join(dir, 'access.log');
-    const config = join(dir, 'edge-guard.yaml');
+    const { dir, log, health } = await startLoneGuard('egs', 'interval: 200ms\npoll: 50ms\nfrom: start\n');
     const statePath = join(dir, 'state', 'state.json');
-    await writeFile(config, `log: ${log}\nstate_dir: ${join(dir, 'state')}\ninterval: 200ms\npoll: 50ms\nfrom: start\n`);
-    await writeFile(log, '');
-    const health = join(dir, 'health.sock');
-    startProcess('ip', ['netns', 'exec', netns, process.execPath, appBundle('edge-guard'), 'run'], {
-      env: { EDGE_GUARD_CONFIG: config, HEALTH_LISTEN: health, LOG_LEVEL: 'info' },
-      label: 'edge-guard',
-    });
     const reconciles = async () => {
       const metrics = (await httpRequest(health, '/metrics')).body;
       return Number(/edge_guard_reconciles_total\{app="edge-guard"\} (\d+)/.exec(metrics)?.[1] ?? Number.NaN);
