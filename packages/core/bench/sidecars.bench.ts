@@ -273,7 +273,8 @@ async function settledRss(entries: [string, string, Sidecar][], settleMs: number
 }
 
 // The baselines are minified like the apps' payloads (tsup.app.ts: whitespace and syntax) but run
-// as plain ES modules, without the apps' launcher and code cache: the floor is bare node's.
+// as plain ES modules, without the apps' launcher, code cache and bundle plugins (bundle-plugins.ts):
+// the floor is bare node's, and fastify as it comes (it loads node:https and node:http2).
 const bare = await bundleScript(dir, 'bare-http', bareHttp, { minify: true });
 const fastify = await bundleScript(dir, 'bare-fastify', bareFastify, { minify: true });
 const median = (xs: number[]) => percentile(xs, 50);
@@ -304,10 +305,12 @@ const rows: BenchRow[] = [
   },
 ];
 const measured = Object.entries(sidecars).filter(([app]) => !only || only.includes(app));
+/** A sidecar's name in the table, with how it was started when that differs from its image. */
+const labelOf = (app: string, sidecar: Sidecar) => (sidecar.note ? `${app} (${sidecar.note})` : app);
 for (const [app, sidecar] of measured) {
   const bundle = join(root, 'apps', app, 'dist', 'main.js');
   const m = await sample(bundle, sidecar);
-  const label = sidecar.note ? `${app} (${sidecar.note})` : app;
+  const label = labelOf(app, sidecar);
   rows.push(
     {
       bench: 'sidecars',
@@ -365,7 +368,7 @@ if (settleMs > 0) {
     baselineLabel: 'bare node:http',
   });
   for (const [app, sidecar] of measured) {
-    const label = sidecar.note ? `${app} (${sidecar.note})` : app;
+    const label = labelOf(app, sidecar);
     rows.push({
       bench: 'sidecars',
       metric: `${label}: RSS settled (${seconds} s idle, one run)`,
