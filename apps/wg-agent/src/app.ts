@@ -20,11 +20,12 @@ const WATCH_DEBOUNCE_MS = 200;
  * change of the peers file) compares the live interface with the declaration, repairs drift and
  * drops expired peers. The declaration is loaded before anything starts: a bad file is exit 2.
  */
-export function build(deps: ServiceDeps<EnvConfig>): SidecarService {
+export function build(deps: ServiceDeps<EnvConfig>, options: { netDev?: () => Promise<string> } = {}): SidecarService {
   const { config: env, log, runner, lifecycle, registry, clock } = deps;
   let declaration: Declaration = loadDeclaration(env.WG_CONFIG, env.WG_PEERS);
   const { server } = declaration;
-  const tools = wgTools(runner);
+  // Tests may pass what /proc/self/net/dev says; the agent reads it.
+  const tools = wgTools(runner, options.netDev);
   const keys = fileKeyStore(env.WG_STATE_DIR);
   const iface = wgInterface({ env, server, runner, tools, log });
   const applier = createApplier({ server, tools, log });

@@ -1,8 +1,12 @@
 import type { Runner } from '@homelab/core';
 import { type LiveInterface, parseDump } from './dump.js';
 import { assertKey } from './keys.js';
+import { interfaceNames, readNetDev } from './net-dev.js';
 
-/** The `wg`, `nft` and `ip` calls the agent makes, all through the one exec wrapper. */
+/**
+ * The `wg`, `nft` and `ip` calls the agent makes, all through the one exec wrapper; whether a link
+ * exists is read from /proc/self/net/dev (net-dev.ts), without a fork.
+ */
 export interface WgTools {
   linkExists(ifname: string): Promise<boolean>;
   dump(ifname: string): Promise<LiveInterface>;
@@ -22,11 +26,10 @@ export interface WgTools {
 
 const TIMEOUT_MS = 30_000;
 
-export function wgTools(runner: Runner): WgTools {
+export function wgTools(runner: Runner, netDev: () => Promise<string> = readNetDev): WgTools {
   return {
     async linkExists(ifname) {
-      const result = await runner.run('ip', ['link', 'show', 'dev', ifname], { timeoutMs: TIMEOUT_MS, okExitCodes: [1] });
-      return result.exitCode === 0;
+      return interfaceNames(await netDev()).has(ifname);
     },
     async dump(ifname) {
       const { stdout } = await runner.run('wg', ['show', ifname, 'dump'], { timeoutMs: TIMEOUT_MS });
