@@ -225,8 +225,11 @@ async function startLive(file: string, sidecar: Sidecar): Promise<Live> {
   for (;;) {
     const res = await httpRequest(socket, '/healthz', { timeoutMs: 1000 }).catch(() => undefined);
     if (res?.status === 200) break;
-    if (child.exitCode !== null || Date.now() > deadline)
+    if (child.exitCode !== null || Date.now() > deadline) {
+      // One that is still running is not left behind (the bench's folders go with its exit).
+      if (child.exitCode === null) child.kill('SIGKILL');
       throw new Error(`${file} did not serve /healthz (exit ${child.exitCode}): ${stderr}`);
+    }
     await sleep(2);
   }
   const liveMs = performance.now() - started;
