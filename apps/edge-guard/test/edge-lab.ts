@@ -154,10 +154,15 @@ export interface Guard {
 }
 
 /** Starts the built edge-guard daemon inside the host namespace. */
-export async function startGuard(lab: EdgeLab, config: string, label = 'edge-guard'): Promise<Guard> {
+export async function startGuard(
+  lab: Pick<EdgeLab, 'dir' | 'host'>,
+  config: string,
+  label = 'edge-guard',
+  logLevel: 'debug' | 'info' = 'debug',
+): Promise<Guard> {
   const health = join(lab.dir, `${label}-${Date.now()}.sock`);
   const proc = startProcess('ip', ['netns', 'exec', lab.host, process.execPath, appBundle('edge-guard'), 'run'], {
-    env: { EDGE_GUARD_CONFIG: config, HEALTH_LISTEN: health, LOG_LEVEL: 'debug' },
+    env: { EDGE_GUARD_CONFIG: config, HEALTH_LISTEN: health, LOG_LEVEL: logLevel },
     label,
   });
   await waitFor(
@@ -184,13 +189,11 @@ export async function edgeGuardCli(lab: EdgeLab, config: string, args: string[])
 }
 
 /** edge-guard alone in a namespace of its own (real nft there), following a log that starts empty. */
-export interface LoneGuard {
+export interface LoneGuard extends Guard {
   dir: string;
   netns: string;
   log: string;
   config: string;
-  health: string;
-  proc: TestProcess;
 }
 
 /** Starts it with `settings` (YAML lines) after its log and state_dir; resolves once /readyz answers 200. */
@@ -201,17 +204,6 @@ export async function startLoneGuard(tag: string, settings: string): Promise<Lon
   const config = join(dir, 'edge-guard.yaml');
   await writeFile(config, `log: ${log}\nstate_dir: ${join(dir, 'state')}\n${settings}`);
   await writeFile(log, '');
-  const health = join(dir, 'health.sock');
-  const proc = startProcess('ip', ['netns', 'exec', netns, process.execPath, appBundle('edge-guard'), 'run'], {
-    env: { EDGE_GUARD_CONFIG: config, HEALTH_LISTEN: health, LOG_LEVEL: 'info' },
-    label: 'edge-guard',
-  });
-  await waitFor(
-    async () => {
-      if (proc.exitInfo) throw new Error(`edge-guard exited: ${proc.output.slice(-3000)}`);
-      return (await httpRequest(health, '/readyz').catch(() => ({ status: 0 }))).status === 200;
-    },
-    { timeoutMs: 15_000, what: 'edge-guard ready' },
-  );
-  return { dir, netns, log, config, health, proc };
+  const guard = await startGuard({ dir, host: netns }, config, 'edge-guard', 'info');
+  return { ...guard, dir, netns, log, config };
 }

@@ -1,6 +1,6 @@
 import { appendFile, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { httpRequest, useCleanup, waitFor } from '@homelab/testkit';
+import { useCleanup, waitFor } from '@homelab/testkit';
 import { describe, expect, it } from 'vitest';
 import { startLoneGuard } from './edge-lab.js';
 
@@ -11,12 +11,9 @@ useCleanup('all');
 
 describe('the state file', () => {
   it('is not rewritten by re-assertions that change nothing, and is rewritten when the log position moves', async () => {
-    const { dir, log, health } = await startLoneGuard('egs', 'interval: 200ms\npoll: 50ms\nfrom: start\n');
+    const { dir, log, metrics } = await startLoneGuard('egs', 'interval: 200ms\npoll: 50ms\nfrom: start\n');
     const statePath = join(dir, 'state', 'state.json');
-    const reconciles = async () => {
-      const metrics = (await httpRequest(health, '/metrics')).body;
-      return Number(/edge_guard_reconciles_total\{app="edge-guard"\} (\d+)/.exec(metrics)?.[1] ?? Number.NaN);
-    };
+    const reconciles = async () => Number(/edge_guard_reconciles_total\{app="edge-guard"\} (\d+)/.exec(await metrics())?.[1] ?? Number.NaN);
     await waitFor(async () => (await stat(statePath).catch(() => undefined)) !== undefined, {
       timeoutMs: 15_000,
       what: 'the first state file',
