@@ -118,9 +118,20 @@ export async function waitHealthy(sandbox: PodmanSandbox, name: string, timeoutM
   }
 }
 
-/** The users of every process in the container, from `podman top`. */
+/**
+ * The users of every process in the container, from `podman top`. podman lists the container's
+ * PIDs and then reads each one's /proc entry, so a process that exits in between (a health probe's
+ * exec, a report run) fails the whole call with "no such process": that race alone is retried.
+ */
 export async function processUsers(sandbox: PodmanSandbox, name: string): Promise<{ user: string; args: string }[]> {
-  const out = (await sandbox.podman(['top', name, 'user', 'args'])).stdout.trim().split('\n').slice(1);
+  const args = ['top', name, 'user', 'args'];
+  let result = await sandbox.podman(args, { check: false });
+  for (let attempt = 1; result.code !== 0 && /no such process/.test(result.stderr) && attempt < 5; attempt++) {
+    await new Promise((r) => setTimeout(r, 200));
+    result = await sandbox.podman(args, { check: false });
+  }
+  if (result.code !== 0) throw new Error(`podman ${args.join(' ')} failed (exit ${result.code}): ${result.stderr}`);
+  const out = result.stdout.trim().split('\n').slice(1);
   return out.map((line) => {
     const [user = '', ...rest] = line.trim().split(/\s+/);
     return { user, args: rest.join(' ') };
