@@ -59,6 +59,51 @@ export const fastifyTlsOnDemand: Plugin = {
   },
 };
 
+/**
+ * pino requires `worker_threads` when it loads, twice: its tools read `isMainThread` (only for an
+ * asynchronous destination, which no sidecar makes: core logger.ts writes synchronously), and its
+ * transports require thread-stream (for a transport running in a worker thread, which no sidecar
+ * uses). In a process that already has node's streams, the module costs about 1 ms and 0.4 MiB at
+ * every start. In the bundle both become requires on first use, so an asynchronous destination or a
+ * transport still gets them. Fails the build when the dependency's text changed.
+ */
+export const pinoWorkersOnDemand: Plugin = {
+  name: 'pino-workers-on-demand',
+  setup(build) {
+    const rewrite = (file: string, text: string, edits: readonly [string, string][]) => {
+      for (const [from, to] of edits) {
+        if (text.split(from).length !== 2)
+          throw new Error(`${file}: "${from.trim()}" not found once; update bundle-plugins.ts for this pino version`);
+        text = text.replace(from, to);
+      }
+      return text;
+    };
+    build.onLoad({ filter: /[\\/]pino[\\/]lib[\\/]tools\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (text.split('isMainThread').length !== 3)
+        throw new Error(`${args.path}: isMainThread is not read exactly once; update bundle-plugins.ts for this pino version`);
+      const contents = rewrite(args.path, text, [
+        [
+          "const { isMainThread } = require('worker_threads')\n",
+          "let workerThreads\nconst isMainThreadNow = () => (workerThreads ??= require('worker_threads')).isMainThread\n",
+        ],
+        ['if (!opts.sync && isMainThread) {', 'if (!opts.sync && isMainThreadNow()) {'],
+      ]);
+      return { contents, loader: 'js' };
+    });
+    build.onLoad({ filter: /[\\/]pino[\\/]lib[\\/]transport\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (text.split('ThreadStream').length !== 3)
+        throw new Error(`${args.path}: ThreadStream is not used exactly once; update bundle-plugins.ts for this pino version`);
+      const contents = rewrite(args.path, text, [
+        ["const ThreadStream = require('thread-stream')\n", ''],
+        ['new ThreadStream(', "new (require('thread-stream'))("],
+      ]);
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 const builtins = new Set(builtinModules);
 const bareBuiltin = (specifier: string) => {
   const bare = specifier.replace(/^node:/, '');

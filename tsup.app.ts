@@ -7,6 +7,7 @@ import {
   fastifyTlsOnDemand,
   humanSignalsByNameOnly,
   lazyBuiltinsOf,
+  pinoWorkersOnDemand,
   prettyPrinterNotBundled,
   promClientLite,
 } from './bundle-plugins.js';
@@ -38,12 +39,14 @@ export function appBuildConfig(extraEntries: Record<string, string> = {}) {
     // packages/core/bench/sidecars.bench.ts builds its baselines the same way.
     minify: false,
     // bundle-plugins.ts: the lean prom-client, execa's builtins loaded with execa, no unused signal
-    // table, fastify's https and http2 only if a server asks for them, no pretty printer.
+    // table, fastify's https and http2 only if a server asks for them, pino's worker threads only if
+    // a destination or transport asks for them, no pretty printer.
     esbuildPlugins: [
       promClientLite,
       lazyBuiltinsOf(dependencyClosure('execa')),
       humanSignalsByNameOnly,
       fastifyTlsOnDemand,
+      pinoWorkersOnDemand,
       prettyPrinterNotBundled,
     ],
     esbuildOptions(options) {

@@ -2,9 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Plugin } from 'esbuild';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { fastifyTlsOnDemand, importedNames } from '../bundle-plugins.js';
+import { fastifyTlsOnDemand, importedNames, pinoWorkersOnDemand } from '../bundle-plugins.js';
 
 const repoRoot = join(import.meta.dirname, '..');
 
@@ -35,7 +36,7 @@ describe('an app bundle', () => {
   const payload = join(repoRoot, 'apps/rcon-bridge/dist/main.cjs');
   const bundle = readFileSync(payload, 'utf8');
 
-  it('loads no builtin at start that only execa uses (v8, tty, timers/promises)', () => {
+  it('loads no builtin at start that only execa (v8, tty, timers/promises) or a pino transport (worker_threads) uses', () => {
     // Every module of the bundle is evaluated by `--help` as by `run`; the builtins node loaded are
     // listed at exit by a preloaded script.
     const dir = mkdtempSync(join(tmpdir(), 'bundle-builtins-'));
@@ -51,7 +52,7 @@ describe('an app bundle', () => {
       expect(r.status).toBe(0);
       const loaded: string[] = JSON.parse(/^LOADED (.*)$/m.exec(r.stderr)?.[1] ?? '[]');
       expect(loaded).toContain('NativeModule vm');
-      for (const lazy of ['v8', 'tty', 'timers/promises']) expect(loaded).not.toContain(`NativeModule ${lazy}`);
+      for (const lazy of ['v8', 'tty', 'timers/promises', 'worker_threads']) expect(loaded).not.toContain(`NativeModule ${lazy}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -64,32 +65,34 @@ describe('an app bundle', () => {
   });
 });
 
+/** Bundles a script (its body runs in an async function) through `plugins` as the apps are, and runs it. */
+async function runBundled(plugins: Plugin[], body: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bundle-plugin-'));
+  try {
+    await build({
+      stdin: {
+        contents: `(async () => {${body}})().catch((error) => { console.error(error); process.exit(1); });`,
+        resolveDir: repoRoot,
+      },
+      outfile: join(dir, 'script.cjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'silent',
+      plugins,
+    });
+    const r = spawnSync(process.execPath, [join(dir, 'script.cjs')], { encoding: 'utf8', timeout: 30_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // fastify bundled through fastifyTlsOnDemand: a plain HTTP server never loads https, http2 or tls;
 // a server made with the http2 option still gets node:http2 and serves.
 describe('fastify through fastifyTlsOnDemand', () => {
-  /** Bundles a script (its body runs in an async function) as the apps are, and runs it. */
-  const serve = async (body: string): Promise<{ status: number | null; stdout: string; stderr: string }> => {
-    const dir = mkdtempSync(join(tmpdir(), 'fastify-tls-'));
-    try {
-      await build({
-        stdin: {
-          contents: `(async () => {${body}})().catch((error) => { console.error(error); process.exit(1); });`,
-          resolveDir: repoRoot,
-        },
-        outfile: join(dir, 'server.cjs'),
-        bundle: true,
-        platform: 'node',
-        format: 'cjs',
-        target: 'node20',
-        logLevel: 'silent',
-        plugins: [fastifyTlsOnDemand],
-      });
-      const r = spawnSync(process.execPath, [join(dir, 'server.cjs')], { encoding: 'utf8', timeout: 30_000 });
-      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
+  const serve = (body: string) => runBundled([fastifyTlsOnDemand], body);
   const loadedTls = 'process.moduleLoadList.filter((m) => /^NativeModule (https|http2|tls)$/.test(m))';
 
   it('serves plain HTTP without loading https, http2 or tls', async () => {
@@ -151,5 +154,60 @@ describe('every app bundle', () => {
     const text = readFileSync(join(repoRoot, 'apps', app, 'dist', 'main.cjs'), 'utf8');
     expect(text).not.toMatch(/(?<![\w$.])import\s*\(/);
     expect(text).not.toContain('import.meta');
+  });
+});
+
+// pino bundled through pinoWorkersOnDemand: a synchronous destination (core logger.ts) never loads
+// worker_threads; an asynchronous destination and a transport (a worker thread) still work.
+describe('pino through pinoWorkersOnDemand', () => {
+  const log = (body: string) => runBundled([pinoWorkersOnDemand], body);
+  const loadedWorkers = "process.moduleLoadList.includes('NativeModule worker_threads')";
+
+  it('logs to a synchronous destination without loading worker_threads', async () => {
+    const r = await log(`
+        const pino = require('pino');
+        const logger = pino({ base: undefined }, pino.destination({ sync: true }));
+        logger.info({ n: 1 }, 'written');
+        console.error(JSON.stringify({ workers: ${loadedWorkers} }));
+    `);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ msg: 'written', n: 1 });
+    expect(JSON.parse(r.stderr)).toEqual({ workers: false });
+  });
+
+  it('still flushes an asynchronous destination at exit (worker_threads read on demand)', async () => {
+    const r = await log(`
+        const pino = require('pino');
+        const logger = pino({ base: undefined }, pino.destination({ sync: false }));
+        console.error(JSON.stringify({ workers: ${loadedWorkers} }));
+        logger.info('flushed at exit');
+    `);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ msg: 'flushed at exit' });
+    // Read when the destination was made (isMainThread), not when pino loaded.
+    expect(JSON.parse(r.stderr)).toEqual({ workers: true });
+  });
+
+  it('still runs a transport in a worker thread (thread-stream required on demand)', () => {
+    const target = join(repoRoot, 'node_modules/pino/file.js');
+    // A bundle has no thread-stream/lib/worker.js next to it: pino's documented override names it.
+    const worker = join(repoRoot, 'node_modules/thread-stream/lib/worker.js');
+    const dir = mkdtempSync(join(tmpdir(), 'pino-transport-'));
+    const out = join(dir, 'out.log');
+    return log(`
+        globalThis.__bundlerPathsOverrides = { 'thread-stream-worker': ${JSON.stringify(worker)} };
+        const pino = require('pino');
+        const before = ${loadedWorkers};
+        const transport = pino.transport({ target: ${JSON.stringify(target)}, options: { destination: ${JSON.stringify(out)} } });
+        pino({ base: undefined }, transport).info('through a worker');
+        console.log(JSON.stringify({ before, after: ${loadedWorkers} }));
+    `)
+      .then((r) => {
+        expect(r.status, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout)).toEqual({ before: false, after: true });
+        // The worker wrote it; pino flushes a transport when the process exits.
+        expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ msg: 'through a worker' });
+      })
+      .finally(() => rmSync(dir, { recursive: true, force: true }));
   });
 });
