@@ -1,4 +1,3 @@
-import { Resolver } from 'node:dns/promises';
 import type { Clock, Logger } from '@homelab/core';
 import { canonicalAddress } from './address.js';
 import { type AdmittedPlan, planAdmitted, refreshAfter } from './ddns-plan.js';
@@ -10,7 +9,9 @@ export interface DnsLookup {
   resolve6(name: string, opts: { ttl: true }): Promise<{ address: string; ttl: number }[]>;
 }
 
+/** node:dns is required here, when DDNS admission is configured, not at every start (about 0.4 MiB). */
 export function createDnsLookup(servers: readonly string[] | undefined, timeoutMs: number): DnsLookup {
+  const { Resolver } = require('node:dns/promises') as typeof import('node:dns/promises');
   const resolver = new Resolver({ timeout: timeoutMs, tries: 2 });
   if (servers && servers.length > 0) resolver.setServers([...servers]);
   return resolver;
