@@ -63,8 +63,8 @@ export const fastifyTlsOnDemand: Plugin = {
  * pino requires `worker_threads` when it loads, twice: its tools read `isMainThread` (only for an
  * asynchronous destination, which no sidecar makes: core logger.ts writes synchronously), and its
  * transports require thread-stream (for a transport running in a worker thread, which no sidecar
- * uses). In a process that already has node's streams, the module costs about 1 ms and 0.4 MiB at
- * every start. In the bundle both become requires on first use, so an asynchronous destination or a
+ * uses). Required in a bare process that already has node's streams, the module takes about 1 ms
+ * and 0.4 MiB. In the bundle both become requires on first use, so an asynchronous destination or a
  * transport still gets them. Fails the build when the dependency's text changed.
  */
 export const pinoWorkersOnDemand: Plugin = {
@@ -81,7 +81,7 @@ export const pinoWorkersOnDemand: Plugin = {
     build.onLoad({ filter: /[\\/]pino[\\/]lib[\\/]tools\.js$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
       if (text.split('isMainThread').length !== 3)
-        throw new Error(`${args.path}: isMainThread is not read exactly once; update bundle-plugins.ts for this pino version`);
+        throw new Error(`${args.path}: isMainThread is not declared and read once; update bundle-plugins.ts for this pino version`);
       const contents = rewrite(args.path, text, [
         [
           "const { isMainThread } = require('worker_threads')\n",
